@@ -1,0 +1,124 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// Targets follow DESIGN.md: one target per responsibility, the domain pure, SQL only in the store.
+let strict: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+]
+
+let package = Package(
+    name: "Nianjian",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "nianjian", targets: ["nianjian"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+    ],
+    targets: [
+        // libpq, the PostgreSQL C client (Debian: libpq-dev).
+        .systemLibrary(
+            name: "CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
+        ),
+        // Safe Swift layer over libpq: connections on serial queues, bound parameters, pool, COPY,
+        // plus the embedded (private) PostgreSQL cluster.
+        .target(
+            name: "NianjianPostgres",
+            dependencies: ["CLibPQ", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        // The pure domain: models, validation, business calendar, state machine. No I/O.
+        .target(
+            name: "NianjianDomain",
+            dependencies: [],
+            swiftSettings: strict
+        ),
+        // Every SQL statement of the product: migrations, queries, the mock console's memory.
+        .target(
+            name: "NianjianStore",
+            dependencies: ["NianjianPostgres", "NianjianDomain", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        // Console adapters: the protocol, the deterministic mock.
+        .target(
+            name: "NianjianConsole",
+            dependencies: ["NianjianDomain", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        // The nightly runner: claim, pool, write-back, heartbeat, shutdown; job files.
+        .target(
+            name: "NianjianRunner",
+            dependencies: [
+                "NianjianDomain", "NianjianStore", "NianjianConsole", "NianjianPostgres",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strict
+        ),
+        // Operator workflows: import, plan, requeue, reports, demo data, benchmarks.
+        .target(
+            name: "NianjianOperations",
+            dependencies: [
+                "NianjianDomain", "NianjianStore", "NianjianRunner", "NianjianConsole", "NianjianPostgres",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        // The thin command line.
+        .executableTarget(
+            name: "nianjian",
+            dependencies: [
+                "NianjianOperations", "NianjianRunner", "NianjianStore", "NianjianDomain", "NianjianPostgres",
+                "NianjianConsole",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        // Test harness: a throwaway cluster per test process, a fresh database per test.
+        .target(
+            name: "NianjianTestSupport",
+            dependencies: ["NianjianPostgres", "NianjianStore"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "DomainTests",
+            dependencies: [
+                "NianjianDomain",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "PostgresTests",
+            dependencies: ["NianjianPostgres", "NianjianTestSupport", "NianjianStore"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "StoreTests",
+            dependencies: ["NianjianStore", "NianjianTestSupport", "NianjianDomain", "NianjianPostgres"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "RunnerTests",
+            dependencies: [
+                "NianjianRunner", "NianjianStore", "NianjianTestSupport", "NianjianDomain", "NianjianConsole",
+                "NianjianPostgres", "NianjianOperations",
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "OperationsTests",
+            dependencies: [
+                "NianjianOperations", "NianjianStore", "NianjianTestSupport", "NianjianDomain",
+                "NianjianPostgres", "NianjianRunner",
+            ],
+            swiftSettings: strict
+        ),
+    ]
+)
