@@ -60,11 +60,25 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Reading the agencies' spreadsheets: encodings (UTF-8, BOM, GB18030), CSV, typed rows with
+        // file:line:column errors. Pure: the store writes what this reads.
+        .target(
+            name: "NianjianSpreadsheet",
+            dependencies: ["NianjianDomain"],
+            swiftSettings: strict
+        ),
+        // Rendering a tenant's report (table, JSON, CSV, self-contained HTML with SVG). Pure.
+        .target(
+            name: "NianjianReports",
+            dependencies: ["NianjianDomain"],
+            swiftSettings: strict
+        ),
         // Operator workflows: import, plan, requeue, reports, demo data, benchmarks.
         .target(
             name: "NianjianOperations",
             dependencies: [
                 "NianjianDomain", "NianjianStore", "NianjianRunner", "NianjianConsole", "NianjianPostgres",
+                "NianjianSpreadsheet", "NianjianReports",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -92,6 +106,16 @@ let package = Package(
                 "NianjianDomain",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "SpreadsheetTests",
+            dependencies: ["NianjianSpreadsheet", "NianjianDomain"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ReportsTests",
+            dependencies: ["NianjianReports", "NianjianDomain"],
             swiftSettings: strict
         ),
         .testTarget(
