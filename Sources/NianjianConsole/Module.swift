@@ -1,0 +1,1 @@
+// NianjianConsole: module placeholder until its first file lands.

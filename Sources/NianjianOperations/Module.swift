@@ -1,0 +1,1 @@
+// NianjianOperations: module placeholder until its first file lands.

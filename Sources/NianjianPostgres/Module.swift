@@ -1,0 +1,1 @@
+// NianjianPostgres: module placeholder until its first file lands.

@@ -1,0 +1,1 @@
+// NianjianReports: module placeholder until its first file lands.

@@ -1,0 +1,1 @@
+// NianjianRunner: module placeholder until its first file lands.

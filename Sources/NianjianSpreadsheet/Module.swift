@@ -1,0 +1,1 @@
+// NianjianSpreadsheet: module placeholder until its first file lands.

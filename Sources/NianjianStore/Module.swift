@@ -1,0 +1,1 @@
+// NianjianStore: module placeholder until its first file lands.

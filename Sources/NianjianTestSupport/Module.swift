@@ -1,0 +1,1 @@
+// NianjianTestSupport: module placeholder until its first file lands.
