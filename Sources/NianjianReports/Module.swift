@@ -1,1 +1,0 @@
-// NianjianReports: module placeholder until its first file lands.

@@ -1,1 +1,0 @@
-// NianjianSpreadsheet: module placeholder until its first file lands.
