@@ -100,6 +100,12 @@ public struct ReportFinding: Hashable, Sendable, Codable {
         self.remedyZh = remedyZh; self.remedyEn = remedyEn
     }
 
+    /// From a domain finding (the validation catalog's wording in both languages).
+    public init(_ finding: Finding) {
+        self.init(code: finding.code, severity: finding.severity.rawValue, messageZh: finding.messageZh,
+                  messageEn: finding.messageEn, remedyZh: finding.remedyZh, remedyEn: finding.remedyEn)
+    }
+
     public func message(_ language: Language) -> String { language == .zh ? messageZh : messageEn }
     public func remedy(_ language: Language) -> String { language == .zh ? remedyZh : remedyEn }
 }
