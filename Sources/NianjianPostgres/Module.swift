@@ -1,1 +1,0 @@
-// NianjianPostgres: module placeholder until its first file lands.

@@ -1,0 +1,410 @@
+import CLibPQ
+import Dispatch
+import Foundation
+import Logging
+
+/// One libpq connection, confined to its own serial DispatchQueue.
+///
+/// libpq blocks the calling thread, so every call happens on `queue` — never on Swift's cooperative
+/// pool. Async callers hop there with `run`; Dispatch callers use `submit`.
+public final class PostgresConnection: @unchecked Sendable {
+    // Every mutable field below is touched only on `queue`.
+    public let queue: DispatchQueue
+    private var handle: OpaquePointer?
+    private var preparedNames: [String: String] = [:]
+    private var transactionDepth = 0
+    let connectionString: ConnectionString
+    let logger: Logger
+
+    private init(connectionString: ConnectionString, label: String, logger: Logger) {
+        self.connectionString = connectionString
+        self.queue = DispatchQueue(label: "nianjian.postgres.\(label)")
+        self.logger = logger
+    }
+
+    /// A connection that opens at its first use.
+    init(unopened connectionString: ConnectionString, label: String, logger: Logger) {
+        self.connectionString = connectionString
+        self.queue = DispatchQueue(label: "nianjian.postgres.\(label)")
+        self.logger = logger
+    }
+
+    deinit {
+        if let handle { PQfinish(handle) }
+    }
+
+    func close(onQueue: Void) { closeOnQueue() }
+
+    /// Connects; the blocking work happens on the new connection's queue.
+    public static func connect(_ connectionString: ConnectionString, label: String = "connection",
+                               logger: Logger = Logger(label: "nianjian.postgres")) async throws -> PostgresConnection {
+        let connection = PostgresConnection(connectionString: connectionString, label: label, logger: logger)
+        try await connection.run { _ in }
+        return connection
+    }
+
+    /// Connects from a thread that may block (not the cooperative pool).
+    public static func connectBlocking(_ connectionString: ConnectionString, label: String = "connection",
+                                       logger: Logger = Logger(label: "nianjian.postgres")) throws -> PostgresConnection {
+        let connection = PostgresConnection(connectionString: connectionString, label: label, logger: logger)
+        try connection.queue.sync { try connection.openIfNeeded() }
+        return connection
+    }
+
+    /// Runs `body` on this connection's queue and returns its result.
+    @discardableResult
+    public func run<T: Sendable>(_ body: @escaping @Sendable (PostgresSession) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            queue.async {
+                continuation.resume(with: Result { try self.runOnQueue(body) })
+            }
+        }
+    }
+
+    /// Runs `body` on this connection's queue and calls `completion` there with the outcome.
+    public func submit<T>(_ body: @escaping @Sendable (PostgresSession) throws -> T,
+                          completion: @escaping @Sendable (Result<T, any Error>) -> Void) {
+        queue.async {
+            completion(Result { try self.runOnQueue(body) })
+        }
+    }
+
+    /// Runs `body` on the queue, blocking the caller. Never call from the cooperative pool or the queue itself.
+    @discardableResult
+    public func runBlocking<T>(_ body: (PostgresSession) throws -> T) throws -> T {
+        dispatchPrecondition(condition: .notOnQueue(queue))
+        return try queue.sync { try runOnQueue(body) }
+    }
+
+    private func runOnQueue<T>(_ body: (PostgresSession) throws -> T) throws -> T {
+        dispatchPrecondition(condition: .onQueue(queue))
+        try openIfNeeded()
+        return try body(PostgresSession(connection: self))
+    }
+
+    /// Closes the connection. Later calls reconnect.
+    public func close() {
+        queue.sync { closeOnQueue() }
+    }
+
+    private func closeOnQueue() {
+        if let handle { PQfinish(handle) }
+        handle = nil
+        preparedNames.removeAll()
+        transactionDepth = 0
+    }
+
+    /// True when the connection is open and, as far as can be told without a round trip, alive: a backend
+    /// that was terminated has left an error and EOF on the socket, which this reads.
+    func isHealthyOnQueue() -> Bool {
+        guard let handle, PQstatus(handle) == CONNECTION_OK else { return false }
+        let socket = PQsocket(handle)
+        guard socket >= 0 else { return false }
+        var descriptor = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
+        let ready = poll(&descriptor, 1, 0)
+        if ready > 0 {
+            if PQconsumeInput(handle) == 0 { return false }
+            return PQstatus(handle) == CONNECTION_OK && PQtransactionStatus(handle) == PQTRANS_IDLE
+        }
+        return true
+    }
+
+    /// Drops a broken connection so the next use opens a new one.
+    func discardIfBrokenOnQueue() {
+        if !isHealthyOnQueue() { closeOnQueue() }
+    }
+
+    public var isOpen: Bool { queue.sync { handle != nil } }
+
+    private func openIfNeeded() throws {
+        if let handle, PQstatus(handle) == CONNECTION_OK { return }
+        closeOnQueue()
+        // connect_timeout comes before dbname so that a value in the user's string wins.
+        // A second dbname is a plain database name that overrides the one in the expanded string.
+        var keywords = ["connect_timeout", "dbname", "client_encoding", "fallback_application_name"]
+        var values = ["10", connectionString.raw, "UTF8", "nianjian"]
+        if let database = connectionString.databaseOverride {
+            keywords.append("dbname"); values.append(database)
+        }
+        let newHandle: OpaquePointer? = withCStringArray(keywords) { keywordPointers in
+            withCStringArray(values) { valuePointers in
+                PQconnectdbParams(keywordPointers, valuePointers, 1)
+            }
+        }
+        guard let newHandle else {
+            throw PostgresError(kind: .connection, message: "could not allocate a libpq connection (out of memory)")
+        }
+        guard PQstatus(newHandle) == CONNECTION_OK else {
+            let raw = PQerrorMessage(newHandle).map { String(cString: $0) } ?? "unknown error"
+            PQfinish(newHandle)
+            throw PostgresError(kind: .connection,
+                                message: connectionString.redact(raw.trimmingSpaces()),
+                                hint: "check DATABASE_URL (host, port, user, password, database) and that the server is running")
+        }
+        handle = newHandle
+        // Timestamps come back in UTC and ISO form whatever the server's settings.
+        let setup = PQexec(newHandle, "SET TimeZone TO 'UTC'; SET DateStyle TO 'ISO, YMD'; SET IntervalStyle TO 'iso_8601'")
+        let status = PQresultStatus(setup)
+        PQclear(setup)
+        if status != PGRES_COMMAND_OK {
+            let raw = PQerrorMessage(newHandle).map { String(cString: $0) } ?? "unknown error"
+            closeOnQueue()
+            throw PostgresError(kind: .connection, message: connectionString.redact(raw.trimmingSpaces()))
+        }
+    }
+
+    // MARK: - Statement execution (on queue)
+
+    fileprivate func execute(_ sql: String, _ binds: [PostgresBind], prepare: Bool) throws -> PostgresResult {
+        dispatchPrecondition(condition: .onQueue(queue))
+        guard let handle else { throw PostgresError(kind: .usage, message: "connection is closed") }
+        let result: OpaquePointer?
+        if binds.isEmpty && !prepare {
+            result = PQexec(handle, sql)
+        } else if prepare {
+            let name: String
+            if let existing = preparedNames[sql] {
+                name = existing
+            } else {
+                name = "nj_\(preparedNames.count + 1)"
+                let prepared = PQprepare(handle, name, sql, Int32(binds.count), nil)
+                defer { PQclear(prepared) }
+                try check(prepared, sql: sql)
+                preparedNames[sql] = name
+            }
+            result = withParameters(binds) { values, lengths, formats in
+                PQexecPrepared(handle, name, Int32(binds.count), values, lengths, formats, 0)
+            }
+        } else {
+            result = withParameters(binds) { values, lengths, formats in
+                PQexecParams(handle, sql, Int32(binds.count), nil, values, lengths, formats, 0)
+            }
+        }
+        do {
+            try check(result, sql: sql)
+        } catch {
+            PQclear(result)
+            if PQstatus(handle) != CONNECTION_OK { closeOnQueue() }
+            throw error
+        }
+        return PostgresResult(handle: result)
+    }
+
+    private func check(_ result: OpaquePointer?, sql: String) throws {
+        let status = result.map { PQresultStatus($0) } ?? PGRES_FATAL_ERROR
+        switch status {
+        case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_COPY_IN, PGRES_EMPTY_QUERY:
+            return
+        default:
+            throw makeError(result, sql: sql)
+        }
+    }
+
+    private func makeError(_ result: OpaquePointer?, sql: String?) -> PostgresError {
+        func field(_ code: UInt8) -> String? {
+            guard let result, let pointer = PQresultErrorField(result, Int32(code)) else { return nil }
+            return connectionString.redact(String(cString: pointer))
+        }
+        let sqlState = field(UInt8(ascii: "C"))
+        var message = field(UInt8(ascii: "M"))
+        if message == nil, let handle, let pointer = PQerrorMessage(handle) {
+            message = connectionString.redact(String(cString: pointer).trimmingSpaces())
+        }
+        let lost = handle.map { PQstatus($0) != CONNECTION_OK } ?? true
+        return PostgresError(kind: sqlState == nil && lost ? .connection : .server,
+                             sqlState: sqlState,
+                             message: message ?? "unknown error",
+                             detail: field(UInt8(ascii: "D")),
+                             hint: field(UInt8(ascii: "H")),
+                             statement: sql)
+    }
+
+    fileprivate func copyIn(_ sql: String, chunks: (inout [UInt8]) -> Bool) throws -> Int {
+        dispatchPrecondition(condition: .onQueue(queue))
+        guard let handle else { throw PostgresError(kind: .usage, message: "connection is closed") }
+        let start = PQexec(handle, sql)
+        guard PQresultStatus(start) == PGRES_COPY_IN else {
+            let error = makeError(start, sql: sql)
+            PQclear(start)
+            throw error
+        }
+        PQclear(start)
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(1 << 16)
+        var failure: PostgresError?
+        while true {
+            buffer.removeAll(keepingCapacity: true)
+            let more = chunks(&buffer)
+            if !buffer.isEmpty {
+                let sent = buffer.withUnsafeBufferPointer { pointer -> Int32 in
+                    guard let base = pointer.baseAddress else { return 1 }
+                    return base.withMemoryRebound(to: CChar.self, capacity: pointer.count) {
+                        PQputCopyData(handle, $0, Int32(pointer.count))
+                    }
+                }
+                if sent != 1 {
+                    failure = PostgresError(kind: .copy, message: connectionString.redact(String(cString: PQerrorMessage(handle))), statement: sql)
+                    break
+                }
+            }
+            if !more { break }
+        }
+        _ = PQputCopyEnd(handle, failure == nil ? nil : "client error")
+        var affected = 0
+        while let result = PQgetResult(handle) {
+            defer { PQclear(result) }
+            if PQresultStatus(result) == PGRES_COMMAND_OK {
+                affected += Int(String(cString: PQcmdTuples(result))) ?? 0
+            } else if failure == nil {
+                failure = makeError(result, sql: sql)
+            }
+        }
+        if let failure { throw failure }
+        return affected
+    }
+
+    fileprivate func beginTransaction() throws {
+        if transactionDepth == 0 {
+            _ = try execute("BEGIN", [], prepare: false)
+        } else {
+            _ = try execute("SAVEPOINT nj_\(transactionDepth)", [], prepare: false)
+        }
+        transactionDepth += 1
+    }
+
+    fileprivate func endTransaction(commit: Bool) throws {
+        transactionDepth -= 1
+        if transactionDepth == 0 {
+            _ = try execute(commit ? "COMMIT" : "ROLLBACK", [], prepare: false)
+        } else if commit {
+            _ = try execute("RELEASE SAVEPOINT nj_\(transactionDepth)", [], prepare: false)
+        } else {
+            _ = try execute("ROLLBACK TO SAVEPOINT nj_\(transactionDepth)", [], prepare: false)
+        }
+    }
+
+    fileprivate func resetTransactionDepth() { transactionDepth = 0 }
+}
+
+/// What a body can do with a connection while it holds it: valid only inside `run`/`submit`, on the
+/// connection's queue.
+public struct PostgresSession {
+    let connection: PostgresConnection
+
+    /// Runs a statement with bound parameters (a prepared statement, cached per connection).
+    @discardableResult
+    public func query(_ sql: String, _ binds: [PostgresBind] = []) throws -> PostgresResult {
+        try connection.execute(sql, binds, prepare: true)
+    }
+
+    /// Runs a statement with bound parameters without preparing it (for one-off statements).
+    @discardableResult
+    public func queryOnce(_ sql: String, _ binds: [PostgresBind] = []) throws -> PostgresResult {
+        try connection.execute(sql, binds, prepare: false)
+    }
+
+    /// Runs one or more statements with no parameters (migrations, DDL).
+    public func executeScript(_ sql: String) throws {
+        _ = try connection.execute(sql, [], prepare: false)
+    }
+
+    /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
+    /// Nested calls become savepoints.
+    public func transaction<T>(_ body: () throws -> T) throws -> T {
+        try connection.beginTransaction()
+        let value: T
+        do {
+            value = try body()
+        } catch {
+            do { try connection.endTransaction(commit: false) } catch { connection.resetTransactionDepth() }
+            throw error
+        }
+        try connection.endTransaction(commit: true)
+        return value
+    }
+
+    /// COPY … FROM STDIN in text format. `rows` yields each row's fields (nil is NULL).
+    @discardableResult
+    public func copyIn<S: Sequence>(_ sql: String, rows: S) throws -> Int where S.Element == [String?] {
+        var iterator = rows.makeIterator()
+        return try connection.copyIn(sql) { buffer in
+            while buffer.count < 1 << 16 {
+                guard let row = iterator.next() else { return false }
+                CopyTextEncoder.append(row: row, to: &buffer)
+            }
+            return true
+        }
+    }
+}
+
+enum CopyTextEncoder {
+    /// Appends a row in COPY text format: tab-separated, `\N` for NULL, backslash escapes.
+    static func append(row: [String?], to buffer: inout [UInt8]) {
+        for (index, field) in row.enumerated() {
+            if index > 0 { buffer.append(9) }
+            guard let field else { buffer.append(contentsOf: [92, 78]); continue }
+            for byte in field.utf8 {
+                switch byte {
+                case 92: buffer.append(contentsOf: [92, 92])
+                case 9: buffer.append(contentsOf: [92, 116])
+                case 10: buffer.append(contentsOf: [92, 110])
+                case 13: buffer.append(contentsOf: [92, 114])
+                default: buffer.append(byte)
+                }
+            }
+        }
+        buffer.append(10)
+    }
+}
+
+/// Calls `body` with a NULL-terminated array of C strings.
+func withCStringArray<R>(_ strings: [String], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> R) -> R {
+    let duplicates = strings.map { strdup($0) }
+    defer { duplicates.forEach { free($0) } }
+    var pointers: [UnsafePointer<CChar>?] = duplicates.map { $0.map { UnsafePointer($0) } }
+    pointers.append(nil)
+    return pointers.withUnsafeBufferPointer { buffer in
+        guard let base = buffer.baseAddress else { preconditionFailure("a non-empty array has storage") }
+        return body(base)
+    }
+}
+
+/// Lays out bound parameters as libpq wants them: values, lengths, formats (1 = binary for bytea).
+func withParameters<R>(_ binds: [PostgresBind],
+                       _ body: (UnsafePointer<UnsafePointer<CChar>?>?, UnsafePointer<Int32>?, UnsafePointer<Int32>?) -> R) -> R {
+    var allocations: [UnsafeMutableRawPointer] = []
+    var byteAllocations: [UnsafeMutableRawPointer] = []
+    defer {
+        allocations.forEach { free($0) }
+        byteAllocations.forEach { $0.deallocate() }
+    }
+    var values: [UnsafePointer<CChar>?] = []
+    var lengths: [Int32] = []
+    var formats: [Int32] = []
+    values.reserveCapacity(binds.count)
+    for bind in binds {
+        switch bind {
+        case .null:
+            values.append(nil); lengths.append(0); formats.append(0)
+        case .text(let text):
+            let copy = strdup(text)
+            if let copy { allocations.append(UnsafeMutableRawPointer(copy)) }
+            values.append(copy.map { UnsafePointer($0) }); lengths.append(0); formats.append(0)
+        case .bytes(let bytes):
+            let memory = UnsafeMutableRawPointer.allocate(byteCount: max(bytes.count, 1), alignment: 1)
+            bytes.withUnsafeBytes { source in
+                if let base = source.baseAddress { memory.copyMemory(from: base, byteCount: bytes.count) }
+            }
+            byteAllocations.append(memory)
+            values.append(UnsafePointer(memory.assumingMemoryBound(to: CChar.self)))
+            lengths.append(Int32(bytes.count)); formats.append(1)
+        }
+    }
+    return values.withUnsafeBufferPointer { valuePointer in
+        lengths.withUnsafeBufferPointer { lengthPointer in
+            formats.withUnsafeBufferPointer { formatPointer in
+                body(valuePointer.baseAddress, lengthPointer.baseAddress, formatPointer.baseAddress)
+            }
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// NianjianStore: module placeholder until its first file lands.

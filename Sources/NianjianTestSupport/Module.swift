@@ -1,1 +1,0 @@
-// NianjianTestSupport: module placeholder until its first file lands.
