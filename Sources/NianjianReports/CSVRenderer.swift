@@ -61,7 +61,7 @@ extension ReportRenderer {
         for item in report.failed {
             write(Row(section: "failed", companyRef: item.companyRef, companyName: item.companyName,
                       serviceRef: item.serviceRef, state: InspectionState.failed.rawValue,
-                      detail: item.lastError, attempts: String(item.attempts)))
+                      detail: Redaction.scrub(item.lastError), attempts: String(item.attempts)))
         }
         for item in report.inReview {
             write(Row(section: "in_review", companyRef: item.companyRef, companyName: item.companyName,

@@ -92,7 +92,7 @@ extension ReportRenderer {
             headers: [.text(l.companyRef), .text(l.companyName), .text(l.serviceRef), .number(l.attempts), .text(l.lastError)],
             rows: report.failed.map { item in
                 [.text(item.companyRef), .text(item.companyName), .text(item.serviceRef), .number(String(item.attempts)),
-                 .text(item.lastError)]
+                 .text(Redaction.scrub(item.lastError))]
             },
             footer: nil, labels: l)
 
@@ -251,10 +251,11 @@ extension ReportRenderer {
         let barWidth = min(44, slot * 0.6)
         var svg = "<svg class=\"chart\" viewBox=\"0 0 \(f(width)) \(f(height))\" width=\"\(f(width))\" height=\"\(f(height))\" "
         svg += "role=\"img\" aria-label=\"\(e(l.progressSection))\">\n"
-        // Axis and grid with labels at 0, half and max.
-        for fraction in [0.0, 0.5, 1.0] {
-            let y = axisBottom - plotHeight * fraction
-            let value = Int((Double(maxTotal) * fraction).rounded())
+        // Axis and grid at round steps (1, 2, 5 × 10^k), the top of the axis a whole number of steps.
+        let step = axisStep(for: maxTotal)
+        let axisMax = (maxTotal + step - 1) / step * step
+        for value in stride(from: 0, through: axisMax, by: step) {
+            let y = axisBottom - plotHeight * Double(value) / Double(axisMax)
             svg += "<line x1=\"\(f(left))\" y1=\"\(f(y))\" x2=\"\(f(width - right))\" y2=\"\(f(y))\" class=\"grid\"/>"
             svg += "<text x=\"\(f(left - 6))\" y=\"\(f(y + 4))\" text-anchor=\"end\" class=\"axis\">\(value)</text>\n"
         }
@@ -264,7 +265,7 @@ extension ReportRenderer {
             for (state, path) in series {
                 let value = night[keyPath: path]
                 guard value > 0 else { continue }
-                let segment = plotHeight * Double(value) / Double(maxTotal)
+                let segment = plotHeight * Double(value) / Double(axisMax)
                 y -= segment
                 svg += "<rect x=\"\(f(x))\" y=\"\(f(y))\" width=\"\(f(barWidth))\" height=\"\(f(segment))\" "
                 svg += "fill=\"\(stateColor(state))\"><title>\(night.date) \(e(l.stateName(state))): \(value)</title></rect>"
@@ -287,6 +288,18 @@ extension ReportRenderer {
             legendX += 16 + Double(DisplayWidth.of(l.stateName(state))) * 7 + 18
         }
         return svg + "</svg>\n"
+    }
+
+    /// A round grid step giving at most about five lines up to `maxValue` (> 0).
+    static func axisStep(for maxValue: Int) -> Int {
+        var magnitude = 1
+        while true {
+            for multiplier in [1, 2, 5] where maxValue <= multiplier * magnitude * 5 {
+                return multiplier * magnitude
+            }
+            guard magnitude < Int.max / 100 else { return max(1, maxValue) }
+            magnitude *= 10
+        }
     }
 
     static func document(title: String, labels l: ReportLabels, body: String) -> String {

@@ -58,7 +58,7 @@ extension ReportRenderer {
         }
         let failed = report.failed.map { item in
             JSONValue.object(company(item.companyRef, item.companyName, item.serviceRef) + [
-                ("last_error", .string(item.lastError)),
+                ("last_error", .string(Redaction.scrub(item.lastError))),
                 ("attempts", .int(item.attempts)),
             ])
         }

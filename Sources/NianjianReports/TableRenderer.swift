@@ -61,7 +61,7 @@ extension ReportRenderer {
                                 .init(header: l.serviceRef), .init(header: l.attempts, alignment: .right),
                                 .init(header: l.lastError, maxWidth: 60)])
         for item in report.failed {
-            failed.add([item.companyRef, item.companyName, item.serviceRef, String(item.attempts), item.lastError])
+            failed.add([item.companyRef, item.companyName, item.serviceRef, String(item.attempts), Redaction.scrub(item.lastError)])
         }
         emit(failed, empty: report.failed.isEmpty)
 

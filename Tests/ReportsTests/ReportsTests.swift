@@ -546,3 +546,42 @@ func parseCSV(_ text: String) throws -> [[String]] {
         #expect(empty.contains("None"))
     }
 }
+
+// MARK: - Secrets and chart scale
+
+@Suite struct RedactionAndChartTests {
+    @Test func secretsInErrorsAreMasked() throws {
+        let error = "connect postgres://nianjian:Sup3rS3cret@db:5432/x failed; PGPASSWORD=hunter2 token: \"abc def\" api_key=K1&x=1"
+        let scrubbed = Redaction.scrub(error)
+        #expect(scrubbed == "connect postgres://nianjian:***@db:5432/x failed; PGPASSWORD=*** token: \"***\" api_key=***&x=1")
+        #expect(Redaction.scrub("console login failed: timeout") == "console login failed: timeout")
+        #expect(Redaction.scrub("https://example.com/path") == "https://example.com/path")
+        #expect(Redaction.scrub("Password = 'a b'") == "Password = '***'")
+
+        var report = emptyReport()
+        report.failed = [FailedItem(companyRef: "C1", companyName: "n", serviceRef: "S1", lastError: error, attempts: 3)]
+        for format in ReportFormat.allCases {
+            for language in Language.allCases {
+                let text = ReportRenderer.render(report, format: format, language: language)
+                for secret in ["Sup3rS3cret", "hunter2", "abc def", "K1"] {
+                    #expect(!text.contains(secret), "\(format) leaks \(secret)")
+                }
+            }
+        }
+    }
+
+    @Test func progressAxisUsesRoundSteps() {
+        #expect(ReportRenderer.axisStep(for: 1) == 1)
+        #expect(ReportRenderer.axisStep(for: 5) == 1)
+        #expect(ReportRenderer.axisStep(for: 8) == 2)
+        #expect(ReportRenderer.axisStep(for: 12) == 5)
+        #expect(ReportRenderer.axisStep(for: 300) == 100)
+        #expect(ReportRenderer.axisStep(for: 49_999) == 10_000)
+        var report = knownReport()
+        report.nightlyProgress = (1...14).map { NightProgress(date: date("2026-11-01").adding(days: $0), approved: $0 * 10) }
+        let html = ReportRenderer.html(report, language: .en)
+        #expect(html.contains("class=\"axis\">150</text>"))
+        #expect(!html.contains("11-01</text>"))   // the 14 given nights start on 11-02
+        #expect(html.contains(">11-15</text>"))
+    }
+}
