@@ -68,7 +68,10 @@ enum TerminalText {
         for scalar in text.unicodeScalars {
             switch scalar.value {
             case 0x09, 0x0A, 0x0D: out.append(" ")
-            case 0x00..<0x20, 0x7F..<0xA0, 0x2028, 0x2029: out.append("\u{FFFD}")
+            // C0/C1 controls (escape sequences), line/paragraph separators, and bidirectional overrides
+            // and isolates (which could visually reorder a line: "Trojan Source").
+            case 0x00..<0x20, 0x7F..<0xA0, 0x2028, 0x2029, 0x202A...0x202E, 0x2066...0x2069:
+                out.append("\u{FFFD}")
             default: out.append(scalar)
             }
         }

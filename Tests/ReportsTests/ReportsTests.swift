@@ -585,3 +585,23 @@ func parseCSV(_ text: String) throws -> [[String]] {
         #expect(html.contains(">11-15</text>"))
     }
 }
+
+@Suite struct ModelTests {
+    @Test func codableRoundTrip() throws {
+        let report = knownReport()
+        let data = try JSONEncoder().encode(report)
+        #expect(try JSONDecoder().decode(TenantReport.self, from: data) == report)
+    }
+
+    @Test func findingFromDomain() {
+        let finding = ReportFinding(Finding(.businessLicenseMissing))
+        #expect(finding.code == "business_license.missing")
+        #expect(finding.severity == Finding(.businessLicenseMissing).severity.rawValue)
+        #expect(!finding.messageZh.isEmpty && !finding.remedyEn.isEmpty)
+    }
+
+    @Test func bidiOverridesAreNeutralisedInTables() {
+        let text = ReportRenderer.table(hostileReport("abc\u{202E}fed"), language: .en)
+        #expect(!text.unicodeScalars.contains("\u{202E}"))
+    }
+}
