@@ -77,8 +77,9 @@ struct RowReader {
             if isRequired { required(column); return nil }
             return ""
         }
-        if value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
-            fail(column, en: "\(quoted(value)) contains a control character", zh: "\(quoted(value)) 含有控制字符")
+        if value.unicodeScalars.contains(where: { [.control, .format].contains($0.properties.generalCategory) }) {
+            fail(column, en: "\(quoted(value)) contains a control or invisible formatting character",
+                 zh: "\(quoted(value)) 含有控制字符或不可见的格式字符")
             return nil
         }
         if value.unicodeScalars.count > options.maxIdentifierLength {
