@@ -121,8 +121,10 @@ public struct SyntheticCompanies: Sendable {
         // The legal representative's identity proof.
         let identityUntil = referenceDate.adding(days: random.int(in: 60...7300))
         if random.chance(passportShare) && defect != .badCheckCharacter && defect != .expiredIdentity {
+            // Passports run 10 years: issued before the reference date, expiring after it.
+            let passportUntil = referenceDate.adding(days: random.int(in: 60...3500))
             materials.append(Material(kind: .passport, number: "E" + Self.digits(&random, 8), holderName: representative,
-                                      validFrom: identityUntil.adding(months: -120), validUntil: identityUntil,
+                                      validFrom: passportUntil.adding(months: -120), validUntil: passportUntil,
                                       fileChecksum: Self.checksum(&random)))
         } else {
             let birth = CivilDate(year: random.int(in: 1955...2000), month: random.int(in: 1...12), day: random.int(in: 1...28))
