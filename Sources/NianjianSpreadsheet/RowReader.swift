@@ -32,11 +32,11 @@ struct RowReader {
                 file: file, line: record.fields.last?.line ?? record.line, column: count + 1,
                 messageEn: "the row has \(count) field\(count == 1 ? "" : "s") but the header has \(headerCount) (a missing comma, or a line break outside quotes?)",
                 messageZh: "该行有 \(count) 个字段，而表头有 \(headerCount) 个（缺少逗号，或引号外有换行？）"))
-        } else if count > headerCount,
-                  let extra = record.fields[headerCount...].firstIndex(where: { !trimmed($0.value).isEmpty }) {
+        } else if count > headerCount {
             shapeIsValid = false
+            let extra = record.fields[headerCount]
             problems.append(ImportProblem(
-                file: file, line: record.fields[extra].line, column: extra + 1,
+                file: file, line: extra.line, column: headerCount + 1,
                 messageEn: "the row has \(count) fields but the header has \(headerCount) (a comma in a value that is not quoted?)",
                 messageZh: "该行有 \(count) 个字段，而表头只有 \(headerCount) 个（值中的逗号没有加引号？）"))
         }

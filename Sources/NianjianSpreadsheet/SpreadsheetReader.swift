@@ -35,8 +35,9 @@ public struct ReadOptions: Hashable, Sendable {
 /// - `term_months` (optional column of services.csv): 1…120, default 12;
 /// - `contact_email`, when given, must contain `@`.
 ///
-/// Rows: a row with fewer fields than the header, or with non-empty fields beyond it, is refused as a
-/// whole (one problem). Keys: companies by `company_ref`; contracts by (`company_ref`,
+/// Rows: a row must have exactly as many fields as the header (Excel always writes them so); a row with
+/// more or fewer is refused as a whole (one problem), since an unquoted comma in a value shifts every
+/// later cell into the wrong column. Keys: companies by `company_ref`; contracts by (`company_ref`,
 /// `contract_number`); services by `service_ref`; materials by (`company_ref`, `kind`, `number`).
 /// Cross-file: every `company_ref` must be in companies.csv or `existing.companyRefs`; a service's
 /// (`company_ref`, `contract_number`) must be in contracts.csv or `existing.contracts`; `ends_on` may not

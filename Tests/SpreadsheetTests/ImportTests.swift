@@ -98,7 +98,7 @@ import Testing
          "companies.csv:2:2: a quoted field opened here is never closed"),
         ("companies.csv", "company_ref,name,legal_representative,contact_name,contact_phone,contact_email\nC001,A,B,,\n",
          "companies.csv:2:6: the row has 5 fields but the header has 6"),
-        ("companies.csv", "company_ref,name,legal_representative,contact_name,contact_phone,contact_email\nC001,A, Ltd,B,,,x@y.cn\n",
+        ("companies.csv", "company_ref,name,legal_representative,contact_name,contact_phone,contact_email\nC001,Star, Ltd.,B,,,\n",
          "companies.csv:2:7: the row has 7 fields but the header has 6"),
         ("companies.csv", "company_ref,name,legal_representative,contact_name,contact_phone,contact_email\nC001,,B,,,\n",
          "companies.csv:2:2: name: empty, but required"),
