@@ -60,19 +60,16 @@ public struct BusinessCalendar: Sendable, Hashable {
         return CivilDate(daysSinceEpoch: day)
     }
 
-    /// The business days in (from, to]; negative, counting (to, from], when `to` is before `from`.
-    /// So `businessDays(from: d, to: adding(businessDays: n, to: d)) == n`.
+    /// The business days stepped over going from `start` to `end`: those in (start, end], or, when `end`
+    /// is earlier, minus those in [end, start). So `businessDays(from: d, to: adding(businessDays: n, to: d))
+    /// == n` for every n, in both directions.
     public func businessDays(from start: CivilDate, to end: CivilDate) -> Int {
         let first = start.daysSinceEpoch
         let last = end.daysSinceEpoch
-        if last < first { return -businessDays(from: end, to: start) }
+        let range = last >= first ? (first + 1)..<(last + 1) : last..<first
         var count = 0
-        var day = first + 1
-        while day <= last {
-            if isBusinessDay(CivilDate(daysSinceEpoch: day)) { count += 1 }
-            day += 1
-        }
-        return count
+        for day in range where isBusinessDay(CivilDate(daysSinceEpoch: day)) { count += 1 }
+        return last >= first ? count : -count
     }
 
     /// Years in the range with no holiday data.
