@@ -10,12 +10,20 @@ public struct HolidayNotice: Sendable, Hashable {
     public let papers: [String]
     /// The dated entries of the notice (holidays and make-up working days).
     public let days: [HolidayEntry]
+
+    public init(year: Int, papers: [String], days: [HolidayEntry]) {
+        self.year = year; self.papers = papers; self.days = days
+    }
 }
 
 public struct HolidayEntry: Sendable, Hashable {
     public let date: String
     public let name: String
     public let isOffDay: Bool
+
+    public init(date: String, name: String, isOffDay: Bool) {
+        self.date = date; self.name = name; self.isOffDay = isOffDay
+    }
 }
 
 public enum HolidayData {

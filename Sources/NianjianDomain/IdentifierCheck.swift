@@ -49,3 +49,40 @@ public enum IdentifierCheck {
         }
     }
 }
+
+extension CheckVerdict {
+    /// The `--json` form, messages in `language`:
+    /// `{"valid":true,"normalized":"…","findings":[{"code":"…","severity":"…","message":"…"}]}`.
+    /// Written by hand so the pure domain needs no Foundation.
+    public func json(_ language: Language) -> String {
+        var out = "{\"valid\":\(valid),\"normalized\":\(Self.quoted(normalized)),\"findings\":["
+        for (index, finding) in findings.enumerated() {
+            if index > 0 { out += "," }
+            out += "{\"code\":\(Self.quoted(finding.code)),\"severity\":\(Self.quoted(finding.severity.rawValue)),"
+            out += "\"message\":\(Self.quoted(finding.message(language)))}"
+        }
+        return out + "]}"
+    }
+
+    /// A JSON string literal (RFC 8259 escapes; non-ASCII kept as UTF-8).
+    static func quoted(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if scalar.value < 0x20 {
+                    let hex = String(scalar.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return out + "\""
+    }
+}

@@ -260,6 +260,14 @@ struct IdentifierCheckTests {
         #expect(IdentifierCheck.kinds.contains("registration-number"))
     }
 
+    @Test func jsonForm() {
+        let verdict = IdentifierCheck.check(kind: "uscc", value: "91110000600037341N", on: nil)
+        #expect(verdict?.json(.en) == #"{"valid":false,"normalized":"91110000600037341N","findings":[{"code":"uscc.check_character","severity":"review","message":"the unified social credit code's check character does not match (some early pilot codes do not; a person should check)"}]}"#)
+        #expect(IdentifierCheck.check(kind: "mobile", value: "13800138000", on: nil)?.json(.zh)
+            == #"{"valid":true,"normalized":"13800138000","findings":[]}"#)
+        #expect(CheckVerdict.quoted("a\"b\\\n\u{1}") == #""a\"b\\\n\u0001""#)
+    }
+
     @Test func messagesInBothLanguages() {
         let finding = Finding(.usccCheckCharacter)
         #expect(finding.message(.zh).contains("校验位"))
