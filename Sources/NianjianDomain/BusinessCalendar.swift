@@ -2,6 +2,28 @@
 // The facts come from the State Council notices (HolidayData.swift). A year without a notice falls back to
 // plain weekdays, and the calendar says so through `warnings(from:to:)` instead of failing.
 
+/// One notice (one source file): the year it governs, its source papers, and its dated entries.
+public struct HolidayNotice: Sendable, Hashable {
+    public let year: Int
+    public let papers: [String]
+    /// The dated entries of the notice (holidays and make-up working days).
+    public let days: [HolidayEntry]
+
+    public init(year: Int, papers: [String], days: [HolidayEntry]) {
+        self.year = year; self.papers = papers; self.days = days
+    }
+}
+
+public struct HolidayEntry: Sendable, Hashable {
+    public let date: String
+    public let name: String
+    public let isOffDay: Bool
+
+    public init(date: String, name: String, isOffDay: Bool) {
+        self.date = date; self.name = name; self.isOffDay = isOffDay
+    }
+}
+
 public struct BusinessCalendar: Sendable, Hashable {
     /// Days since 1970-01-01 → true for a holiday, false for a make-up working day.
     private let overrides: [Int: Bool]

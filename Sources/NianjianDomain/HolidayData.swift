@@ -1,30 +1,10 @@
 // Generated from /work/shared/reference/holidays-cn/*.json (holiday-cn project by NateScarlet, MIT;
-// data from the State Council notices listed per year below). Regenerate when a new notice is published:
-// every listed date becomes one entry; isOffDay true = holiday, false = make-up working day (调休).
-// Files follow the notice's year, so an entry may fall in the previous December: entries are merged
-// into one table by date in BusinessCalendar, never looked up by file.
-
-/// One notice (one source file): the year it governs, its source papers, and its dated entries.
-public struct HolidayNotice: Sendable, Hashable {
-    public let year: Int
-    public let papers: [String]
-    /// The dated entries of the notice (holidays and make-up working days).
-    public let days: [HolidayEntry]
-
-    public init(year: Int, papers: [String], days: [HolidayEntry]) {
-        self.year = year; self.papers = papers; self.days = days
-    }
-}
-
-public struct HolidayEntry: Sendable, Hashable {
-    public let date: String
-    public let name: String
-    public let isOffDay: Bool
-
-    public init(date: String, name: String, isOffDay: Bool) {
-        self.date = date; self.name = name; self.isOffDay = isOffDay
-    }
-}
+// data from the State Council notices listed per year below). Every listed date becomes one entry;
+// isOffDay true = holiday, false = make-up working day (调休). Files follow the notice's year, so an entry
+// may fall in the previous December: BusinessCalendar merges all entries by date, never by file.
+// Data only (the types are in BusinessCalendar.swift). To add a year when its notice is published, append
+// one HolidayNotice with the file's `year` and `papers` verbatim and one HolidayEntry per element of `days`
+// (date, name, isOffDay) in file order; an empty `days` means the notice is not out yet.
 
 public enum HolidayData {
     /// All notices known to this build. A notice with no days (e.g. 2027, not yet published) means
