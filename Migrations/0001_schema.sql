@@ -135,11 +135,16 @@ CREATE TABLE inspections (
     CHECK (state <> 'approved' OR renewed_until IS NOT NULL)
 );
 
--- Claim paths: due pending work, due polls, and expired leases to rescue.
+-- Fencing tokens: every claim takes a new one; a write-back must present the token it claimed with.
+CREATE SEQUENCE lease_tokens;
+
+-- Claim paths: due pending work, due polls, submissions to resume, and expired leases to rescue.
 CREATE INDEX inspections_due_attempt ON inspections (tenant_id, next_attempt_at, id)
     WHERE state = 'pending' AND lease_owner IS NULL;
 CREATE INDEX inspections_due_poll ON inspections (tenant_id, next_poll_at, id)
     WHERE state = 'in_review' AND lease_owner IS NULL;
+CREATE INDEX inspections_resume_submit ON inspections (tenant_id, id)
+    WHERE state = 'submitting' AND lease_owner IS NULL;
 CREATE INDEX inspections_leased ON inspections (lease_expires_at) WHERE lease_owner IS NOT NULL;
 CREATE INDEX inspections_state ON inspections (tenant_id, state);
 CREATE UNIQUE INDEX inspections_idempotency_key ON inspections (idempotency_key) WHERE idempotency_key IS NOT NULL;

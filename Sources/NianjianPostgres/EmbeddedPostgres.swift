@@ -194,21 +194,20 @@ public struct EmbeddedPostgres: Sendable {
         environment["LC_ALL"] = "C"
         process.environment = environment
         process.currentDirectoryURL = URL(fileURLWithPath: "/")
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
+        // Output goes to a file, not a pipe: pg_ctl start leaves the server holding inherited descriptors,
+        // and a pipe would then never reach end-of-file.
+        let outputPath = NSTemporaryDirectory() + "nianjian-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).out"
+        _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
+        defer { try? FileManager.default.removeItem(atPath: outputPath) }
+        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
+        process.standardOutput = output
+        process.standardError = output
         process.standardInput = FileHandle.nullDevice
         try process.run()
-        // pg_ctl start leaves the server holding the pipe open: read until pg_ctl exits, not until EOF.
-        let collector = OutputCollector()
-        let reader = pipe.fileHandleForReading
-        reader.readabilityHandler = { handle in
-            let data = handle.availableData
-            if !data.isEmpty { collector.append(data) }
-        }
         process.waitUntilExit()
-        reader.readabilityHandler = nil
-        return ProcessResult(status: process.terminationStatus, output: collector.text)
+        try? output.close()
+        let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+        return ProcessResult(status: process.terminationStatus, output: text)
     }
 
     static func findBinaries() -> String? {
@@ -265,20 +264,6 @@ public struct EmbeddedPostgres: Sendable {
             hash = hash &* 0x100_0000_01b3
         }
         return String(hash, radix: 16)
-    }
-}
-
-final class OutputCollector: @unchecked Sendable {
-    private let lock = NSLock()
-    private var data = Data()
-
-    func append(_ chunk: Data) {
-        lock.lock(); data.append(chunk); lock.unlock()
-    }
-
-    var text: String {
-        lock.lock(); defer { lock.unlock() }
-        return String(decoding: data, as: UTF8.self)
     }
 }
 

@@ -1,0 +1,78 @@
+import NianjianDomain
+
+/// A submission of one service's annual inspection to the cloud console.
+public struct SubmitRequest: Sendable, Hashable {
+    /// The console account (the tenant's main account).
+    public var account: String
+    /// Same key, same request → same ticket (Alibaba Cloud `ClientToken`, ≤ 64 ASCII characters).
+    public var idempotencyKey: String
+    public var instanceId: String
+    public var serviceType: String
+    public var termMonths: Int
+    public var amount: Money
+    public var contactName: String
+    public var contactPhone: String
+
+    public init(account: String, idempotencyKey: String, instanceId: String, serviceType: String, termMonths: Int,
+                amount: Money, contactName: String, contactPhone: String) {
+        self.account = account; self.idempotencyKey = idempotencyKey; self.instanceId = instanceId
+        self.serviceType = serviceType; self.termMonths = termMonths; self.amount = amount
+        self.contactName = contactName; self.contactPhone = contactPhone
+    }
+
+    /// The request's parameters without the key: a console compares them to detect a key reused for
+    /// another request (`IdempotentParameterMismatch`).
+    public var fingerprint: String {
+        "\(instanceId)|\(serviceType)|\(termMonths)|\(amount.yuanString)|\(contactName)|\(contactPhone)"
+    }
+}
+
+public struct SubmitReceipt: Sendable, Hashable {
+    public var ticket: String
+    public init(ticket: String) { self.ticket = ticket }
+}
+
+public struct PollRequest: Sendable, Hashable {
+    public var account: String
+    public var ticket: String
+    public init(account: String, ticket: String) { self.account = account; self.ticket = ticket }
+}
+
+public enum ReviewStatus: Sendable, Hashable {
+    case reviewing
+    case approved
+    case rejected(RejectionReason)
+}
+
+/// A console failure, classed so the runner knows what to do with it.
+public struct ConsoleError: Error, Sendable, Hashable, CustomStringConvertible {
+    public enum Kind: Sendable, Hashable {
+        /// Technical trouble (login, button, progress, network): retried, never shown as a rejection.
+        case transient(TransientErrorKind)
+        /// Too many requests: pause this account's calls, spend no attempt.
+        case throttled(retryAfterSeconds: Double)
+        /// Will not succeed by retrying (bad request, key reused with other parameters).
+        case permanent(code: String)
+    }
+
+    public var kind: Kind
+    public var message: String
+
+    public init(_ kind: Kind, _ message: String) { self.kind = kind; self.message = message }
+
+    public var description: String {
+        switch kind {
+        case .transient(let transient): return "transient \(transient.rawValue): \(message)"
+        case .throttled(let after): return "throttled (retry after \(after)s): \(message)"
+        case .permanent(let code): return "\(code): \(message)"
+        }
+    }
+}
+
+/// What the runner needs from a cloud console. Calls complete through a callback so that a call in
+/// flight holds no thread: thousands can wait on two cores. A real adapter (HTTP to the cloud's API)
+/// implements the same two calls.
+public protocol ConsoleAdapter: Sendable {
+    func submit(_ request: SubmitRequest, completion: @escaping @Sendable (Result<SubmitReceipt, ConsoleError>) -> Void)
+    func poll(_ request: PollRequest, completion: @escaping @Sendable (Result<ReviewStatus, ConsoleError>) -> Void)
+}

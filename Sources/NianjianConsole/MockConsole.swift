@@ -1,0 +1,284 @@
+import Dispatch
+import Foundation
+import NianjianDomain
+
+/// Settings of the deterministic mock console (the job file's `console:` section).
+public struct MockConsoleSettings: Sendable, Hashable {
+    public var seed: UInt64 = 1
+    /// Latency of each call: log-normal with this median and 99th percentile (0 = answer at once).
+    public var latencyP50Milliseconds: Double = 0
+    public var latencyP99Milliseconds: Double = 0
+    /// Probability of each transient fault per call.
+    public var loginFailureRate: Double = 0
+    public var buttonFailureRate: Double = 0
+    /// "Progress not visible": the submission reached the console, the answer did not reach us.
+    public var progressFailureRate: Double = 0
+    public var timeoutRate: Double = 0
+    /// Probability that a call is throttled, and the retry-after it asks for.
+    public var throttleRate: Double = 0
+    public var throttleRetryAfterSeconds: Double = 1
+    /// Per-account request limits the console enforces (0 = none): renewal 30/s, queries 10/s at Alibaba Cloud.
+    public var accountSubmitsPerSecond: Double = 0
+    public var accountPollsPerSecond: Double = 0
+    /// Business days a review takes (0 = decided at the first poll).
+    public var reviewBusinessDays: Int = 2
+    /// Probability of a rejection for each reason.
+    public var rejectionRates: [RejectionReason: Double] = [:]
+    /// Every call fails (transient) while this is true: an outage, for tests.
+    public var outage: Bool = false
+
+    public init() {}
+}
+
+/// Where the mock console keeps what it was sent: it must survive a runner crash, as a real console's
+/// memory would. The PostgreSQL implementation lives in the store; `InMemoryConsoleMemory` is its twin.
+public protocol MockConsoleMemory: Sendable {
+    /// Records submissions; for a key seen before, returns the first submission (the caller compares
+    /// fingerprints) and counts the repeat.
+    func recordSubmissions(_ submissions: [MockSubmission],
+                           completion: @escaping @Sendable (Result<[String: MockSubmission], any Error>) -> Void)
+    /// The submissions behind these tickets (and counts the polls).
+    func lookUpTickets(_ tickets: [String],
+                       completion: @escaping @Sendable (Result<[String: MockSubmission], any Error>) -> Void)
+}
+
+public struct MockSubmission: Sendable, Hashable {
+    public var idempotencyKey: String
+    public var account: String
+    public var fingerprint: String
+    public var ticket: String
+    public var submittedAt: Timestamp
+    /// From this business date on, polls see the outcome.
+    public var decidedOn: CivilDate
+    /// nil: approved.
+    public var rejection: RejectionReason?
+
+    public init(idempotencyKey: String, account: String, fingerprint: String, ticket: String, submittedAt: Timestamp,
+                decidedOn: CivilDate, rejection: RejectionReason?) {
+        self.idempotencyKey = idempotencyKey; self.account = account; self.fingerprint = fingerprint
+        self.ticket = ticket; self.submittedAt = submittedAt; self.decidedOn = decidedOn; self.rejection = rejection
+    }
+}
+
+/// A deterministic console: for a seed, the same calls get the same answers, faults and decisions.
+/// Calls wait out their latency on timers (no thread held); the memory is written in batches.
+public final class MockConsole: ConsoleAdapter, @unchecked Sendable {
+    public let settings: MockConsoleSettings
+    let memory: any MockConsoleMemory
+    let clock: any BusinessClock
+    let calendar: BusinessCalendar
+    private let queue = DispatchQueue(label: "nianjian.mock-console")
+    // On `queue`.
+    private var callCounter: UInt64 = 0
+    private var accountBuckets: [String: (submit: TokenBucket, poll: TokenBucket)] = [:]
+    private var outageOverride: Bool?
+    private let submitBatcher: Batcher<MockSubmission, Result<MockSubmission, any Error>>
+    private let pollBatcher: Batcher<String, Result<MockSubmission?, any Error>>
+
+    public init(settings: MockConsoleSettings, memory: any MockConsoleMemory, clock: any BusinessClock,
+                calendar: BusinessCalendar = .china) {
+        self.settings = settings
+        self.memory = memory
+        self.clock = clock
+        self.calendar = calendar
+        submitBatcher = Batcher(label: "mock-submit", maximum: 500) { submissions, deliver in
+            // One key twice in one batch would be one row updated twice: the batcher keeps keys unique.
+            memory.recordSubmissions(submissions) { result in
+                deliver(submissions.map { submission in
+                    result.flatMap { stored in
+                        stored[submission.idempotencyKey].map { .success($0) }
+                            ?? .failure(MockConsoleFailure(message: "submission was not recorded"))
+                    }
+                })
+            }
+        }
+        pollBatcher = Batcher(label: "mock-poll", maximum: 500) { tickets, deliver in
+            memory.lookUpTickets(tickets) { result in
+                deliver(tickets.map { ticket in result.map { $0[ticket] } })
+            }
+        }
+    }
+
+    /// Starts or ends an outage (every call fails as a transient network error).
+    public func setOutage(_ on: Bool) { queue.sync { outageOverride = on } }
+
+    public func submit(_ request: SubmitRequest, completion: @escaping @Sendable (Result<SubmitReceipt, ConsoleError>) -> Void) {
+        queue.async { [self] in
+            var random = nextRandom(request.idempotencyKey)
+            let latency = sampleLatency(&random)
+            let now = clock.now()
+            if let refusal = refusal(&random, account: request.account, isSubmit: true, now: now) {
+                return after(latency) { completion(.failure(refusal)) }
+            }
+            let roll = random.nextUnit()
+            if roll < settings.loginFailureRate {
+                return after(latency) { completion(.failure(ConsoleError(.transient(.login), "console login failed (network)"))) }
+            }
+            if roll < settings.loginFailureRate + settings.buttonFailureRate {
+                return after(latency) { completion(.failure(ConsoleError(.transient(.button), "annual inspection button not clickable (stale session)"))) }
+            }
+            let lostAnswer: ConsoleError?
+            let lossRoll = random.nextUnit()
+            if lossRoll < settings.progressFailureRate {
+                lostAnswer = ConsoleError(.transient(.progress), "progress not visible after submission")
+            } else if lossRoll < settings.progressFailureRate + settings.timeoutRate {
+                lostAnswer = ConsoleError(.transient(.network), "no answer from the console (timeout)")
+            } else {
+                lostAnswer = nil
+            }
+            let submission = decide(request, now: now)
+            submitBatcher.add(submission, key: submission.idempotencyKey) { result in
+                self.after(latency) {
+                    switch result {
+                    case .failure(let error):
+                        completion(.failure(ConsoleError(.transient(.server), "console storage error: \(error)")))
+                    case .success(let stored):
+                        if stored.fingerprint != request.fingerprint {
+                            completion(.failure(ConsoleError(.permanent(code: "IdempotentParameterMismatch"),
+                                                             "the idempotency key was used before with other parameters")))
+                        } else if let lostAnswer {
+                            // The console has it; we just did not hear back. The retry, same key, gets this ticket.
+                            completion(.failure(lostAnswer))
+                        } else {
+                            completion(.success(SubmitReceipt(ticket: stored.ticket)))
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    public func poll(_ request: PollRequest, completion: @escaping @Sendable (Result<ReviewStatus, ConsoleError>) -> Void) {
+        queue.async { [self] in
+            var random = nextRandom(request.ticket)
+            let latency = sampleLatency(&random)
+            let now = clock.now()
+            if let refusal = refusal(&random, account: request.account, isSubmit: false, now: now) {
+                return after(latency) { completion(.failure(refusal)) }
+            }
+            if random.nextUnit() < settings.timeoutRate {
+                return after(latency) { completion(.failure(ConsoleError(.transient(.network), "no answer from the console (timeout)"))) }
+            }
+            pollBatcher.add(request.ticket, key: request.ticket) { result in
+                self.after(latency) {
+                    switch result {
+                    case .failure(let error):
+                        completion(.failure(ConsoleError(.transient(.server), "console storage error: \(error)")))
+                    case .success(nil):
+                        completion(.failure(ConsoleError(.permanent(code: "TicketNotFound"), "no submission has ticket \(request.ticket)")))
+                    case .success(let submission?):
+                        if now.chinaDate < submission.decidedOn {
+                            completion(.success(.reviewing))
+                        } else if let reason = submission.rejection {
+                            completion(.success(.rejected(reason)))
+                        } else {
+                            completion(.success(.approved))
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Outage, throttling and the per-account rate limit, checked before the console does anything.
+    private func refusal(_ random: inout SplitMix, account: String, isSubmit: Bool, now: Timestamp) -> ConsoleError? {
+        if outageOverride ?? settings.outage {
+            return ConsoleError(.transient(.network), "console unreachable (outage)")
+        }
+        if random.nextUnit() < settings.throttleRate {
+            return ConsoleError(.throttled(retryAfterSeconds: settings.throttleRetryAfterSeconds), "Throttling.User: request was denied due to user flow control")
+        }
+        let rate = isSubmit ? settings.accountSubmitsPerSecond : settings.accountPollsPerSecond
+        guard rate > 0 else { return nil }
+        let seconds = DispatchTime.now().seconds
+        var buckets = accountBuckets[account] ?? (TokenBucket(ratePerSecond: settings.accountSubmitsPerSecond, burst: max(1, settings.accountSubmitsPerSecond), now: seconds),
+                                                   TokenBucket(ratePerSecond: settings.accountPollsPerSecond, burst: max(1, settings.accountPollsPerSecond), now: seconds))
+        defer { accountBuckets[account] = buckets }
+        let allowed = isSubmit ? buckets.submit.take(now: seconds) : buckets.poll.take(now: seconds)
+        if !allowed {
+            let wait = isSubmit ? buckets.submit.secondsUntilToken(now: seconds) : buckets.poll.secondsUntilToken(now: seconds)
+            return ConsoleError(.throttled(retryAfterSeconds: max(wait, 0.001)), "Throttling.User: \(isSubmit ? "renewal" : "query") rate limit exceeded")
+        }
+        return nil
+    }
+
+    /// The console's decision for a request, fixed by the seed and the key.
+    func decide(_ request: SubmitRequest, now: Timestamp) -> MockSubmission {
+        var random = SplitMix(seed: settings.seed ^ stableHash(request.idempotencyKey) ^ 0x5eed_dec1_5100)
+        let roll = random.nextUnit()
+        var cumulative = 0.0
+        var rejection: RejectionReason?
+        for reason in RejectionReason.allCases {
+            cumulative += settings.rejectionRates[reason] ?? 0
+            if roll < cumulative { rejection = reason; break }
+        }
+        let decidedOn = settings.reviewBusinessDays > 0
+            ? calendar.adding(businessDays: settings.reviewBusinessDays, to: now.chinaDate)
+            : now.chinaDate
+        let ticket = "T" + String(stableHash(request.account + "/" + request.idempotencyKey), radix: 16, uppercase: true)
+        return MockSubmission(idempotencyKey: request.idempotencyKey, account: request.account, fingerprint: request.fingerprint,
+                              ticket: ticket, submittedAt: now, decidedOn: decidedOn, rejection: rejection)
+    }
+
+    private func nextRandom(_ salt: String) -> SplitMix {
+        callCounter &+= 1
+        return SplitMix(seed: settings.seed &+ stableHash(salt) &+ callCounter &* 0x9E37_79B9_7F4A_7C15)
+    }
+
+    private func sampleLatency(_ random: inout SplitMix) -> Double {
+        let p50 = settings.latencyP50Milliseconds
+        guard p50 > 0 else { return 0 }
+        let p99 = max(settings.latencyP99Milliseconds, p50)
+        // Log-normal: median p50, 99th percentile p99 (z(0.99) = 2.3263).
+        let sigma = log(p99 / p50) / 2.3263
+        let normal = random.nextGaussian()
+        return p50 * exp(sigma * normal) / 1000
+    }
+
+    private func after(_ seconds: Double, _ work: @escaping @Sendable () -> Void) {
+        if seconds <= 0 {
+            DispatchQueue.global().async(execute: work)
+        } else {
+            DispatchQueue.global().asyncAfter(deadline: .now() + seconds, execute: work)
+        }
+    }
+}
+
+struct MockConsoleFailure: Error, CustomStringConvertible {
+    let message: String
+    var description: String { message }
+}
+
+/// SplitMix64: small, fast, deterministic.
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    /// Uniform in [0, 1).
+    mutating func nextUnit() -> Double { Double(next() >> 11) / Double(1 << 53) }
+    mutating func nextGaussian() -> Double {
+        let u1 = max(nextUnit(), 1e-12)
+        let u2 = nextUnit()
+        return sqrt(-2 * log(u1)) * cos(2 * Double.pi * u2)
+    }
+}
+
+/// FNV-1a 64.
+func stableHash(_ text: String) -> UInt64 {
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    for byte in text.utf8 {
+        hash ^= UInt64(byte)
+        hash = hash &* 0x100_0000_01b3
+    }
+    return hash
+}
+
+extension DispatchTime {
+    var seconds: Double { Double(uptimeNanoseconds) / 1_000_000_000 }
+}

@@ -1,1 +1,0 @@
-// NianjianConsole: module placeholder until its first file lands.

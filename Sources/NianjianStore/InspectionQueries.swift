@@ -1,0 +1,422 @@
+import NianjianDomain
+import NianjianPostgres
+
+/// An inspection a runner holds a lease on.
+public struct ClaimedInspection: Sendable, Hashable {
+    public var tenantId: Int64
+    public var tenantSlug: String
+    public var id: Int64
+    public var serviceId: Int64
+    public var companyId: Int64
+    public var cycle: Int
+    public var dueOn: CivilDate
+    public var state: InspectionState
+    public var attempts: Int
+    public var generation: Int
+    public var idempotencyKey: String?
+    public var ticket: String?
+    /// The fencing token every write-back for this claim presents.
+    public var leaseToken: Int64
+
+    public var key: InspectionKey { InspectionKey(tenantId: tenantId, id: id) }
+}
+
+public struct InspectionKey: Sendable, Hashable, Comparable {
+    public var tenantId: Int64
+    public var id: Int64
+    public init(tenantId: Int64, id: Int64) { self.tenantId = tenantId; self.id = id }
+    public static func < (lhs: InspectionKey, rhs: InspectionKey) -> Bool { (lhs.tenantId, lhs.id) < (rhs.tenantId, rhs.id) }
+}
+
+/// Everything validation and submission need about one inspection's company and service.
+public struct InspectionFile: Sendable, Hashable {
+    public var file: CompanyFile
+    public var companyId: Int64
+}
+
+/// One outcome to write back: the inspection's new state and the event that records it.
+public struct InspectionUpdate: Sendable, Hashable {
+    public var key: InspectionKey
+    public var leaseToken: Int64
+    public var from: InspectionState
+    public var to: InspectionState
+    public var attempts: Int
+    public var generation: Int
+    public var idempotencyKey: String?
+    public var ticket: String?
+    public var nextAttemptAt: Timestamp?
+    public var nextPollAt: Timestamp?
+    /// JSON array of findings, when validation ran.
+    public var findingsJSON: String?
+    public var rejectionReason: RejectionReason?
+    public var lastError: String?
+    /// Give the lease back (false while the runner goes on with the inspection, e.g. after validation).
+    public var releaseLease: Bool
+    public var eventKind: String
+    /// JSON object for the event's detail.
+    public var eventDetailJSON: String
+    public var businessAt: Timestamp
+    public var markSubmitted: Bool = false
+    public var markDecided: Bool = false
+
+    public init(key: InspectionKey, leaseToken: Int64, from: InspectionState, to: InspectionState, attempts: Int,
+                generation: Int, idempotencyKey: String?, ticket: String?, nextAttemptAt: Timestamp?, nextPollAt: Timestamp?,
+                findingsJSON: String?, rejectionReason: RejectionReason?, lastError: String?, releaseLease: Bool,
+                eventKind: String, eventDetailJSON: String, businessAt: Timestamp, markSubmitted: Bool = false,
+                markDecided: Bool = false) {
+        self.key = key; self.leaseToken = leaseToken; self.from = from; self.to = to; self.attempts = attempts
+        self.generation = generation; self.idempotencyKey = idempotencyKey; self.ticket = ticket
+        self.nextAttemptAt = nextAttemptAt; self.nextPollAt = nextPollAt; self.findingsJSON = findingsJSON
+        self.rejectionReason = rejectionReason; self.lastError = lastError; self.releaseLease = releaseLease
+        self.eventKind = eventKind; self.eventDetailJSON = eventDetailJSON; self.businessAt = businessAt
+        self.markSubmitted = markSubmitted; self.markDecided = markDecided
+    }
+}
+
+public struct ClaimRequest: Sendable {
+    public var owner: String
+    public var leaseSeconds: Double
+    /// At most this many inspections in one claim, shared among tenants with due work by weight.
+    public var batchSize: Int
+    /// The business clock's now: what is due.
+    public var now: Timestamp
+    /// nil: every tenant.
+    public var tenantIds: [Int64]?
+
+    public init(owner: String, leaseSeconds: Double, batchSize: Int, now: Timestamp, tenantIds: [Int64]?) {
+        self.owner = owner; self.leaseSeconds = leaseSeconds; self.batchSize = batchSize; self.now = now; self.tenantIds = tenantIds
+    }
+}
+
+/// When the next work becomes claimable.
+public struct NextDue: Sendable, Hashable {
+    /// The earliest due time (business clock) of unleased work; nil when none.
+    public var businessDue: Timestamp?
+    /// Seconds (real time) until the first lease held elsewhere expires; nil when none.
+    public var secondsUntilLeaseExpiry: Double?
+}
+
+/// The runner's queries: claim, load, write back, heartbeat, rescue, release. One verb-named function per
+/// statement; every statement binds its parameters.
+public enum InspectionQueries {
+    /// Claims due work fairly: each tenant with due work gets a share of `batchSize` by weight, for each of
+    /// the three kinds of work (submissions to resume, pending attempts, polls), skipping rows other
+    /// runners hold (`FOR UPDATE SKIP LOCKED`). Every claimed row gets a lease and a new fencing token.
+    public static func claimDue(_ session: PostgresSession, _ request: ClaimRequest) throws -> [ClaimedInspection] {
+        let tenants: PostgresBind = request.tenantIds.map { PostgresBind.intArray($0) } ?? .null
+        let result = try session.query("""
+            WITH token AS (SELECT nextval('lease_tokens') AS value),
+            active AS (
+                SELECT t.id, t.weight FROM tenants t
+                WHERE ($4::bigint[] IS NULL OR t.id = ANY($4::bigint[]))
+                  AND (EXISTS (SELECT 1 FROM inspections i WHERE i.tenant_id = t.id AND i.state = 'pending'
+                                 AND i.lease_owner IS NULL AND i.next_attempt_at <= $1)
+                    OR EXISTS (SELECT 1 FROM inspections i WHERE i.tenant_id = t.id AND i.state = 'in_review'
+                                 AND i.lease_owner IS NULL AND i.next_poll_at <= $1)
+                    OR EXISTS (SELECT 1 FROM inspections i WHERE i.tenant_id = t.id AND i.state = 'submitting'
+                                 AND i.lease_owner IS NULL))
+            ),
+            share AS (
+                SELECT a.id, GREATEST(1, ceil($2::numeric * a.weight / sum(a.weight) OVER ()))::int AS n FROM active a
+            ),
+            resume AS (
+                SELECT p.tenant_id, p.id FROM share s CROSS JOIN LATERAL (
+                    SELECT i.tenant_id, i.id FROM inspections i
+                    WHERE i.tenant_id = s.id AND i.state = 'submitting' AND i.lease_owner IS NULL
+                    ORDER BY i.id LIMIT s.n FOR UPDATE SKIP LOCKED) p
+            ),
+            attempt AS (
+                SELECT p.tenant_id, p.id FROM share s CROSS JOIN LATERAL (
+                    SELECT i.tenant_id, i.id FROM inspections i
+                    WHERE i.tenant_id = s.id AND i.state = 'pending' AND i.lease_owner IS NULL AND i.next_attempt_at <= $1
+                    ORDER BY i.next_attempt_at, i.id LIMIT s.n FOR UPDATE SKIP LOCKED) p
+            ),
+            poll AS (
+                SELECT p.tenant_id, p.id FROM share s CROSS JOIN LATERAL (
+                    SELECT i.tenant_id, i.id FROM inspections i
+                    WHERE i.tenant_id = s.id AND i.state = 'in_review' AND i.lease_owner IS NULL AND i.next_poll_at <= $1
+                    ORDER BY i.next_poll_at, i.id LIMIT s.n FOR UPDATE SKIP LOCKED) p
+            ),
+            picked AS (SELECT * FROM resume UNION ALL SELECT * FROM attempt UNION ALL SELECT * FROM poll)
+            UPDATE inspections i
+               SET lease_owner = $3, lease_expires_at = now() + make_interval(secs => $5::double precision),
+                   lease_token = token.value
+              FROM picked p, token, tenants t
+             WHERE i.tenant_id = p.tenant_id AND i.id = p.id AND t.id = i.tenant_id
+            RETURNING i.tenant_id, t.slug, i.id, i.service_id, i.company_id, i.cycle, i.due_on, i.state, i.attempts,
+                      i.generation, i.idempotency_key, i.console_ticket, i.lease_token
+            """, [.text(request.now.description), .init(request.batchSize), .text(request.owner), tenants,
+                  .init(request.leaseSeconds)])
+        var claimed: [ClaimedInspection] = []
+        claimed.reserveCapacity(result.rowCount)
+        for index in 0..<result.rowCount {
+            let row = result[index]
+            guard let state = InspectionState(rawValue: try row.requireString(7)) else {
+                throw PostgresError(kind: .decoding, message: "unknown inspection state in row \(index)")
+            }
+            claimed.append(ClaimedInspection(
+                tenantId: try row.requireInt64(0), tenantSlug: try row.requireString(1), id: try row.requireInt64(2),
+                serviceId: try row.requireInt64(3), companyId: try row.requireInt64(4), cycle: try row.requireInt(5),
+                dueOn: try StoreDecoding.date(row, 6), state: state, attempts: try row.requireInt(8),
+                generation: try row.requireInt(9), idempotencyKey: row.string(10), ticket: row.string(11),
+                leaseToken: try row.requireInt64(12)))
+        }
+        return claimed
+    }
+
+    /// Loads the company file (company, materials, contracts, service) of each inspection, in three
+    /// statements for the whole batch.
+    public static func loadFiles(_ session: PostgresSession, for keys: [InspectionKey]) throws -> [InspectionKey: InspectionFile] {
+        guard !keys.isEmpty else { return [:] }
+        let main = try session.query("""
+            SELECT k.tenant_id, k.id, c.id, c.company_ref, c.name, c.legal_representative, c.contact_name, c.contact_phone,
+                   c.contact_email, s.service_ref, s.console_instance_id, s.service_type, s.region, s.expires_on,
+                   s.renewal_amount, s.renewal_method, s.contract_number, s.term_months
+              FROM unnest($1::bigint[], $2::bigint[]) AS k(tenant_id, id)
+              JOIN inspections i ON i.tenant_id = k.tenant_id AND i.id = k.id
+              JOIN companies c ON c.tenant_id = i.tenant_id AND c.id = i.company_id
+              JOIN services s ON s.tenant_id = i.tenant_id AND s.id = i.service_id
+            """, [.intArray(keys.map(\.tenantId)), .intArray(keys.map(\.id))])
+        struct CompanyKey: Hashable { let tenantId: Int64; let companyId: Int64 }
+        var files: [InspectionKey: InspectionFile] = [:]
+        var companyOf: [InspectionKey: CompanyKey] = [:]
+        for index in 0..<main.rowCount {
+            let row = main[index]
+            let key = InspectionKey(tenantId: try row.requireInt64(0), id: try row.requireInt64(1))
+            let companyId = try row.requireInt64(2)
+            let company = Company(ref: try row.requireString(3), name: try row.requireString(4),
+                                  legalRepresentative: try row.requireString(5), contactName: row.string(6) ?? "",
+                                  contactPhone: row.string(7) ?? "", contactEmail: row.string(8) ?? "")
+            let service = Service(ref: try row.requireString(9), consoleInstanceId: try row.requireString(10),
+                                  serviceType: try row.requireString(11), region: row.string(12) ?? "",
+                                  expiresOn: try StoreDecoding.date(row, 13), renewalAmount: try StoreDecoding.money(row, 14),
+                                  renewalMethod: row.string(15).flatMap(RenewalMethod.init(rawValue:)),
+                                  contractNumber: row.string(16) ?? "", termMonths: try row.requireInt(17))
+            files[key] = InspectionFile(file: CompanyFile(company: company, materials: [], contracts: [], service: service),
+                                        companyId: companyId)
+            companyOf[key] = CompanyKey(tenantId: key.tenantId, companyId: companyId)
+        }
+        let companies = Array(Set(companyOf.values))
+        let tenantIds = PostgresBind.intArray(companies.map(\.tenantId))
+        let companyIds = PostgresBind.intArray(companies.map(\.companyId))
+        var materials: [CompanyKey: [Material]] = [:]
+        let materialRows = try session.query("""
+            SELECT m.tenant_id, m.company_id, m.kind, m.number, m.holder_name, m.valid_from, m.valid_until, m.file_checksum
+              FROM unnest($1::bigint[], $2::bigint[]) AS k(tenant_id, company_id)
+              JOIN materials m ON m.tenant_id = k.tenant_id AND m.company_id = k.company_id
+             ORDER BY m.tenant_id, m.company_id, m.id
+            """, [tenantIds, companyIds])
+        for index in 0..<materialRows.rowCount {
+            let row = materialRows[index]
+            let owner = CompanyKey(tenantId: try row.requireInt64(0), companyId: try row.requireInt64(1))
+            guard let kind = MaterialKind(rawValue: try row.requireString(2)) else { continue }
+            materials[owner, default: []].append(Material(
+                kind: kind, number: try row.requireString(3), holderName: try row.requireString(4),
+                validFrom: try StoreDecoding.optionalDate(row, 5), validUntil: try StoreDecoding.optionalDate(row, 6),
+                fileChecksum: row.string(7)))
+        }
+        var contracts: [CompanyKey: [Contract]] = [:]
+        let contractRows = try session.query("""
+            SELECT c.tenant_id, c.company_id, c.contract_number, c.amount, c.starts_on, c.ends_on
+              FROM unnest($1::bigint[], $2::bigint[]) AS k(tenant_id, company_id)
+              JOIN contracts c ON c.tenant_id = k.tenant_id AND c.company_id = k.company_id
+             ORDER BY c.tenant_id, c.company_id, c.id
+            """, [tenantIds, companyIds])
+        for index in 0..<contractRows.rowCount {
+            let row = contractRows[index]
+            let owner = CompanyKey(tenantId: try row.requireInt64(0), companyId: try row.requireInt64(1))
+            contracts[owner, default: []].append(Contract(
+                number: try row.requireString(2), amount: try StoreDecoding.money(row, 3),
+                startsOn: try StoreDecoding.date(row, 4), endsOn: try StoreDecoding.date(row, 5)))
+        }
+        for (key, owner) in companyOf {
+            files[key]?.file.materials = materials[owner] ?? []
+            files[key]?.file.contracts = contracts[owner] ?? []
+        }
+        return files
+    }
+
+    /// Writes a batch of outcomes in one statement (one transaction): each inspection's new state, its
+    /// event, and for approvals the service renewal. A row whose lease token or state no longer matches (its
+    /// lease expired and another runner took it) is left alone: fencing. Returns the keys that were written.
+    @discardableResult
+    public static func writeBack(_ session: PostgresSession, _ updates: [InspectionUpdate], actor: String,
+                                 runId: Int64?) throws -> Set<InspectionKey> {
+        guard !updates.isEmpty else { return [] }
+        let result = try session.query("""
+            WITH input AS (
+                SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::int[], $7::int[],
+                                     $8::text[], $9::text[], $10::timestamptz[], $11::timestamptz[], $12::jsonb[], $13::text[],
+                                     $14::text[], $15::bool[], $16::text[], $17::jsonb[], $18::timestamptz[], $19::bool[],
+                                     $20::bool[])
+                    AS u(tenant_id, id, lease_token, from_state, to_state, attempts, generation, idempotency_key, ticket,
+                         next_attempt_at, next_poll_at, findings, rejection_reason, last_error, release, event_kind, detail,
+                         business_at, mark_submitted, mark_decided)
+            ),
+            updated AS (
+                UPDATE inspections i SET
+                    state = u.to_state, attempts = u.attempts, generation = u.generation,
+                    idempotency_key = u.idempotency_key, console_ticket = u.ticket,
+                    next_attempt_at = u.next_attempt_at, next_poll_at = u.next_poll_at,
+                    findings = COALESCE(u.findings, i.findings), rejection_reason = u.rejection_reason,
+                    last_error = u.last_error,
+                    submitted_at = CASE WHEN u.mark_submitted THEN u.business_at ELSE i.submitted_at END,
+                    decided_at = CASE WHEN u.mark_decided THEN u.business_at ELSE i.decided_at END,
+                    renewed_until = CASE WHEN u.to_state = 'approved'
+                                         THEN (i.due_on + make_interval(months => s.term_months))::date
+                                         ELSE i.renewed_until END,
+                    renewal_amount = CASE WHEN u.to_state = 'approved' THEN s.renewal_amount ELSE i.renewal_amount END,
+                    lease_owner = CASE WHEN u.release THEN NULL ELSE i.lease_owner END,
+                    lease_expires_at = CASE WHEN u.release THEN NULL ELSE i.lease_expires_at END,
+                    lease_token = CASE WHEN u.release THEN NULL ELSE i.lease_token END,
+                    updated_at = now()
+                  FROM input u, services s
+                 WHERE i.tenant_id = u.tenant_id AND i.id = u.id AND i.lease_token = u.lease_token
+                   AND i.state = u.from_state AND s.tenant_id = i.tenant_id AND s.id = i.service_id
+                RETURNING i.tenant_id, i.id, i.service_id, i.state, i.due_on, i.renewed_until, i.renewal_amount
+            ),
+            events AS (
+                INSERT INTO inspection_events (tenant_id, inspection_id, business_at, actor, kind, from_state, to_state, detail, run_id)
+                SELECT u.tenant_id, u.id, u.business_at, $21, u.event_kind, u.from_state, u.to_state, u.detail, $22
+                  FROM updated d JOIN input u ON u.tenant_id = d.tenant_id AND u.id = d.id
+            ),
+            renewals AS (
+                INSERT INTO service_renewals (tenant_id, inspection_id, service_id, previous_until, renewed_until, amount)
+                SELECT d.tenant_id, d.id, d.service_id, d.due_on, d.renewed_until, d.renewal_amount
+                  FROM updated d WHERE d.state = 'approved'
+                ON CONFLICT DO NOTHING
+                RETURNING tenant_id, service_id, renewed_until
+            ),
+            renewed AS (
+                UPDATE services s SET expires_on = GREATEST(s.expires_on, r.renewed_until),
+                                      renewed_count = s.renewed_count + 1, updated_at = now()
+                  FROM renewals r WHERE s.tenant_id = r.tenant_id AND s.id = r.service_id
+            )
+            SELECT tenant_id, id FROM updated
+            """, [
+                .intArray(updates.map(\.key.tenantId)), .intArray(updates.map(\.key.id)), .intArray(updates.map(\.leaseToken)),
+                .textArray(updates.map(\.from.rawValue)), .textArray(updates.map(\.to.rawValue)),
+                .intArray(updates.map(\.attempts)), .intArray(updates.map(\.generation)),
+                .textArray(updates.map(\.idempotencyKey)), .textArray(updates.map(\.ticket)),
+                .textArray(updates.map { $0.nextAttemptAt?.description }), .textArray(updates.map { $0.nextPollAt?.description }),
+                .textArray(updates.map(\.findingsJSON)), .textArray(updates.map { $0.rejectionReason?.rawValue }),
+                .textArray(updates.map(\.lastError)), .textArray(updates.map { $0.releaseLease ? "t" : "f" }),
+                .textArray(updates.map(\.eventKind)), .textArray(updates.map(\.eventDetailJSON)),
+                .textArray(updates.map(\.businessAt.description)), .textArray(updates.map { $0.markSubmitted ? "t" : "f" }),
+                .textArray(updates.map { $0.markDecided ? "t" : "f" }), .text(actor), PostgresBind(runId),
+            ])
+        var written = Set<InspectionKey>()
+        for index in 0..<result.rowCount {
+            written.insert(InspectionKey(tenantId: try result[index].requireInt64(0), id: try result[index].requireInt64(1)))
+        }
+        return written
+    }
+
+    /// Extends the leases this runner holds (heartbeat). Returns how many it still holds.
+    @discardableResult
+    public static func extendLeases(_ session: PostgresSession, owner: String, leaseSeconds: Double) throws -> Int {
+        try session.query("""
+            UPDATE inspections SET lease_expires_at = now() + make_interval(secs => $2::double precision)
+             WHERE lease_owner = $1
+            """, [.text(owner), .init(leaseSeconds)]).affectedRows
+    }
+
+    /// Gives back every lease this runner holds, states unchanged (shutdown): another run takes the work.
+    @discardableResult
+    public static func releaseLeases(_ session: PostgresSession, owner: String) throws -> Int {
+        try session.query("""
+            UPDATE inspections SET lease_owner = NULL, lease_expires_at = NULL, lease_token = NULL, updated_at = now()
+             WHERE lease_owner = $1
+            """, [.text(owner)]).affectedRows
+    }
+
+    /// Gives back the leases of these inspections (work claimed but not started).
+    @discardableResult
+    public static func releaseLeases(_ session: PostgresSession, _ claims: [(key: InspectionKey, token: Int64)]) throws -> Int {
+        guard !claims.isEmpty else { return 0 }
+        return try session.query("""
+            UPDATE inspections i SET lease_owner = NULL, lease_expires_at = NULL, lease_token = NULL, updated_at = now()
+              FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS k(tenant_id, id, token)
+             WHERE i.tenant_id = k.tenant_id AND i.id = k.id AND i.lease_token = k.token
+            """, [.intArray(claims.map(\.key.tenantId)), .intArray(claims.map(\.key.id)), .intArray(claims.map(\.token))]).affectedRows
+    }
+
+    /// The rescuer: returns the work of runners whose leases expired (they died) to be claimed again, each
+    /// with a `lease_expired` event. A `submitting` inspection keeps its idempotency key.
+    @discardableResult
+    public static func rescueExpiredLeases(_ session: PostgresSession, businessNow: Timestamp, actor: String) throws -> Int {
+        try session.query("""
+            WITH expired AS (
+                UPDATE inspections i SET lease_owner = NULL, lease_expires_at = NULL, lease_token = NULL, updated_at = now()
+                  FROM (SELECT tenant_id, id, lease_owner FROM inspections
+                         WHERE lease_owner IS NOT NULL AND lease_expires_at < now()
+                         FOR UPDATE SKIP LOCKED) old
+                 WHERE i.tenant_id = old.tenant_id AND i.id = old.id
+                RETURNING i.tenant_id, i.id, i.state, old.lease_owner
+            )
+            INSERT INTO inspection_events (tenant_id, inspection_id, business_at, actor, kind, from_state, to_state, detail)
+            SELECT tenant_id, id, $1, $2, 'lease_expired', state, state, jsonb_build_object('previous_owner', lease_owner)
+              FROM expired
+            """, [.text(businessNow.description), .text(actor)]).affectedRows
+    }
+
+    /// When the next work becomes claimable, for the run loop to wait or end the night.
+    public static func nextDue(_ session: PostgresSession, tenantIds: [Int64]?, owner: String) throws -> NextDue {
+        let tenants: PostgresBind = tenantIds.map { PostgresBind.intArray($0) } ?? .null
+        let row = try session.query("""
+            SELECT LEAST(
+                     (SELECT min(next_attempt_at) FROM inspections
+                       WHERE state = 'pending' AND lease_owner IS NULL AND ($1::bigint[] IS NULL OR tenant_id = ANY($1::bigint[]))),
+                     (SELECT min(next_poll_at) FROM inspections
+                       WHERE state = 'in_review' AND lease_owner IS NULL AND ($1::bigint[] IS NULL OR tenant_id = ANY($1::bigint[]))),
+                     (SELECT '-infinity'::timestamptz WHERE EXISTS (
+                        SELECT 1 FROM inspections WHERE state = 'submitting' AND lease_owner IS NULL
+                           AND ($1::bigint[] IS NULL OR tenant_id = ANY($1::bigint[]))))),
+                   (SELECT EXTRACT(EPOCH FROM min(lease_expires_at) - now())::double precision FROM inspections
+                     WHERE lease_owner IS NOT NULL AND lease_owner <> $2
+                       AND ($1::bigint[] IS NULL OR tenant_id = ANY($1::bigint[])))
+            """, [tenants, .text(owner)])[0]
+        var due: Timestamp?
+        if let text = row.string(0) {
+            due = text == "-infinity" ? Timestamp(microseconds: Int64.min / 2) : try row.timestampMicroseconds(0).map(Timestamp.init(microseconds:))
+        }
+        return NextDue(businessDue: due, secondsUntilLeaseExpiry: try row.double(1))
+    }
+}
+
+/// Conversions between PostgreSQL values and domain values, in one place.
+enum StoreDecoding {
+    static func date(_ row: PostgresRow, _ column: Int) throws -> CivilDate {
+        guard let value = try optionalDate(row, column) else {
+            throw PostgresError(kind: .decoding, message: "column \(column) is NULL, a date was expected")
+        }
+        return value
+    }
+
+    static func optionalDate(_ row: PostgresRow, _ column: Int) throws -> CivilDate? {
+        guard let parts = try row.date(column) else { return nil }
+        guard let date = CivilDate(year: parts.year, month: parts.month, day: parts.day) else {
+            throw PostgresError(kind: .decoding, message: "column \(column) holds a date out of range")
+        }
+        return date
+    }
+
+    static func money(_ row: PostgresRow, _ column: Int) throws -> Money {
+        guard let value = try optionalMoney(row, column) else {
+            throw PostgresError(kind: .decoding, message: "column \(column) is NULL, an amount was expected")
+        }
+        return value
+    }
+
+    static func optionalMoney(_ row: PostgresRow, _ column: Int) throws -> Money? {
+        guard let numeric = try row.numeric(column) else { return nil }
+        guard let fen = numeric.scaledInteger(scale: 2) else {
+            throw PostgresError(kind: .decoding, message: "column \(column) holds an amount with more than two decimals")
+        }
+        return Money(fen: fen)
+    }
+
+    static func timestamp(_ row: PostgresRow, _ column: Int) throws -> Timestamp? {
+        try row.timestampMicroseconds(column).map(Timestamp.init(microseconds:))
+    }
+}
