@@ -143,7 +143,7 @@ public final class PostgresConnection: @unchecked Sendable {
         }
         handle = newHandle
         // Timestamps come back in UTC and ISO form whatever the server's settings.
-        let setup = PQexec(newHandle, "SET TimeZone TO 'UTC'; SET DateStyle TO 'ISO, YMD'; SET IntervalStyle TO 'iso_8601'")
+        let setup = PQexec(newHandle, "SET TimeZone TO 'UTC'; SET DateStyle TO 'ISO, YMD'; SET IntervalStyle TO 'iso_8601'; SET client_min_messages TO warning")
         let status = PQresultStatus(setup)
         PQclear(setup)
         if status != PGRES_COMMAND_OK {
