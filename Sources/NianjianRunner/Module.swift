@@ -1,1 +1,0 @@
-// NianjianRunner: module placeholder until its first file lands.

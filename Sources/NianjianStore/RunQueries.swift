@@ -1,0 +1,121 @@
+import NianjianDomain
+import NianjianPostgres
+
+/// A tenant's settings as the runner needs them; NULL limits mean "the job file's default".
+public struct TenantRunSettings: Sendable, Hashable {
+    public var id: Int64
+    public var slug: String
+    public var weight: Int
+    public var maxConcurrency: Int?
+    public var submitRate: Double?
+    public var pollRate: Double?
+}
+
+/// Runs: their record in `runs`/`run_tenants`, and the tenant settings a run starts from.
+public enum RunQueries {
+    /// The tenants a run works for: all, or those named (unknown slugs are returned so the caller can refuse).
+    public static func loadTenants(_ session: PostgresSession, slugs: [String]?) throws -> (found: [TenantRunSettings], unknown: [String]) {
+        let result = try session.query("""
+            SELECT id, slug, weight, max_concurrency, submit_rate::float8, poll_rate::float8 FROM tenants
+             WHERE $1::text[] IS NULL OR slug = ANY($1::text[]) ORDER BY id
+            """, [slugs.map { PostgresBind.textArray($0) } ?? .null])
+        var found: [TenantRunSettings] = []
+        for index in 0..<result.rowCount {
+            let row = result[index]
+            found.append(TenantRunSettings(id: try row.requireInt64(0), slug: try row.requireString(1), weight: try row.requireInt(2),
+                                           maxConcurrency: try row.int(3), submitRate: try row.double(4), pollRate: try row.double(5)))
+        }
+        let known = Set(found.map(\.slug))
+        return (found, (slugs ?? []).filter { !known.contains($0) })
+    }
+
+    public static func startRun(_ session: PostgresSession, runnerId: String, jobName: String, asOf: CivilDate) throws -> Int64 {
+        try session.query("INSERT INTO runs (runner_id, job_name, as_of) VALUES ($1, $2, $3) RETURNING id",
+                          [.text(runnerId), .text(jobName), .text(asOf.description)])[0].requireInt64(0)
+    }
+
+    /// Records how a run ended, with its counts overall and per tenant (JSON objects state → count).
+    public static func finishRun(_ session: PostgresSession, runId: Int64, status: String, claimed: Int, byStateJSON: String,
+                                 perTenant: [(tenantId: Int64, claimed: Int, byStateJSON: String)]) throws {
+        try session.transaction {
+            try session.query("""
+                UPDATE runs SET status = $2, finished_at = now(), claimed = $3, by_state = $4::jsonb WHERE id = $1
+                """, [.init(runId), .text(status), .init(claimed), .text(byStateJSON)])
+            if !perTenant.isEmpty {
+                try session.query("""
+                    INSERT INTO run_tenants (tenant_id, run_id, claimed, by_state)
+                    SELECT t, $1, c, s FROM unnest($2::bigint[], $3::int[], $4::jsonb[]) AS u(t, c, s)
+                    ON CONFLICT (tenant_id, run_id) DO UPDATE SET claimed = EXCLUDED.claimed, by_state = EXCLUDED.by_state
+                    """, [.init(runId), .intArray(perTenant.map(\.tenantId)), .intArray(perTenant.map(\.claimed)),
+                          .textArray(perTenant.map(\.byStateJSON))])
+            }
+        }
+    }
+
+    /// How much work is due now (for the progress bar's total).
+    public static func countDue(_ session: PostgresSession, tenantIds: [Int64]?, now: Timestamp) throws -> Int {
+        try session.query("""
+            SELECT count(*) FROM inspections
+             WHERE ($1::bigint[] IS NULL OR tenant_id = ANY($1::bigint[]))
+               AND ((state = 'pending' AND next_attempt_at <= $2) OR (state = 'in_review' AND next_poll_at <= $2)
+                    OR state = 'submitting')
+            """, [tenantIds.map { PostgresBind.intArray($0) } ?? .null, .text(now.description)])[0].requireInt(0)
+    }
+}
+
+/// The mock console's memory in PostgreSQL (its own table): a runner crash forgets nothing the console
+/// was told, exactly as with a real console.
+public final class PostgresConsoleMemory: MockConsoleMemory, Sendable {
+    let database: Database
+
+    public init(database: Database) { self.database = database }
+
+    public func recordSubmissions(_ submissions: [MockSubmission],
+                                  completion: @escaping @Sendable (Result<[String: MockSubmission], any Error>) -> Void) {
+        database.pool.withConnection({ session in
+            // A repeated key keeps its first request and ticket; the repeat is counted (and a mismatch too).
+            let result = try session.query("""
+                INSERT INTO mock_console_submissions AS m
+                       (idempotency_key, account, request_fingerprint, ticket, submitted_at, decided_on, outcome, rejection_reason)
+                SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::date[], $7::text[], $8::text[])
+                ON CONFLICT (idempotency_key) DO UPDATE
+                   SET submit_count = m.submit_count + 1,
+                       mismatch_count = m.mismatch_count + (m.request_fingerprint <> EXCLUDED.request_fingerprint)::int
+                RETURNING idempotency_key, account, request_fingerprint, ticket, submitted_at, decided_on, rejection_reason
+                """, [
+                    .textArray(submissions.map(\.idempotencyKey)), .textArray(submissions.map(\.account)),
+                    .textArray(submissions.map(\.fingerprint)), .textArray(submissions.map(\.ticket)),
+                    .textArray(submissions.map(\.submittedAt.description)), .textArray(submissions.map(\.decidedOn.description)),
+                    .textArray(submissions.map { $0.rejection == nil ? "approved" : "rejected" }),
+                    .textArray(submissions.map { $0.rejection?.rawValue }),
+                ])
+            return try PostgresConsoleMemory.decode(result, keyColumn: 0)
+        }, completion: completion)
+    }
+
+    public func lookUpTickets(_ tickets: [String],
+                              completion: @escaping @Sendable (Result<[String: MockSubmission], any Error>) -> Void) {
+        database.pool.withConnection({ session in
+            let result = try session.query("""
+                UPDATE mock_console_submissions SET poll_count = poll_count + 1 WHERE ticket = ANY($1::text[])
+                RETURNING idempotency_key, account, request_fingerprint, ticket, submitted_at, decided_on, rejection_reason
+                """, [.textArray(tickets)])
+            return try PostgresConsoleMemory.decode(result, keyColumn: 3)
+        }, completion: completion)
+    }
+
+    static func decode(_ result: PostgresResult, keyColumn: Int) throws -> [String: MockSubmission] {
+        var found: [String: MockSubmission] = [:]
+        for index in 0..<result.rowCount {
+            let row = result[index]
+            let submission = MockSubmission(
+                idempotencyKey: try row.requireString(0), account: try row.requireString(1), fingerprint: try row.requireString(2),
+                ticket: try row.requireString(3), submittedAt: try StoreDecoding.timestamp(row, 4) ?? Timestamp(microseconds: 0),
+                decidedOn: try StoreDecoding.date(row, 5), rejection: row.string(6).flatMap(RejectionReason.init(rawValue:)))
+            found[try row.requireString(keyColumn)] = submission
+        }
+        return found
+    }
+}
+
+import NianjianConsole
