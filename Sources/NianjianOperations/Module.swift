@@ -1,1 +1,0 @@
-// NianjianOperations: module placeholder until its first file lands.
