@@ -129,3 +129,23 @@ public enum ReportBuilder {
         return out
     }
 }
+
+/// Rendering for the command line: format names as typed, a BOM for CSV files Excel opens.
+public enum ReportOutput {
+    public static var formatNames: [String] { ReportFormat.allCases.map(\.rawValue) }
+
+    public static func isFormat(_ name: String) -> Bool { ReportFormat(rawValue: name.lowercased()) != nil }
+
+    /// nil when `format` is not one of `formatNames`. `toFile`: CSV starts with a UTF-8 BOM for Excel.
+    public static func render(_ report: TenantReport, format: String, language: Language, toFile: Bool) -> String? {
+        guard let kind = ReportFormat(rawValue: format.lowercased()) else { return nil }
+        if kind == .csv { return ReportRenderer.csv(report, language: language, excelBOM: toFile) }
+        return ReportRenderer.render(report, format: kind, language: language)
+    }
+
+    public static func render(_ summary: PlatformSummary, format: String, language: Language, toFile: Bool) -> String? {
+        guard let kind = ReportFormat(rawValue: format.lowercased()) else { return nil }
+        if kind == .csv { return ReportRenderer.platformCSV(summary, language: language, excelBOM: toFile) }
+        return ReportRenderer.render(summary, format: kind, language: language)
+    }
+}

@@ -14,7 +14,13 @@ struct Nianjian: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             MigrateCommand.self,
+            RunCommand.self,
             CheckCommand.self,
+            TenantCommand.self,
+            ImportCommand.self,
+            PlanCommand.self,
+            RequeueCommand.self,
+            ReportCommand.self,
             DatabaseCommand.self,
         ]
     )
