@@ -97,7 +97,7 @@ let package = Package(
         // Test harness: a throwaway cluster per test process, a fresh database per test.
         .target(
             name: "NianjianTestSupport",
-            dependencies: ["NianjianPostgres", "NianjianStore"],
+            dependencies: ["NianjianPostgres", "NianjianStore", "NianjianDomain"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -1,0 +1,238 @@
+import Foundation
+import NianjianConsole
+import NianjianDomain
+import NianjianPostgres
+import NianjianRunner
+import NianjianStore
+import NianjianTestSupport
+import Testing
+
+@Suite("runner outcomes", .serialized)
+struct RunnerOutcomeTests {
+    @Test func cleanCompaniesAreApprovedAndRenewedExactlyOnce() async throws {
+        let handle = try TestDatabase.fresh()
+        defer { handle.drop() }
+        let db = handle.open(maximumConnections: 8)
+        defer { db.close() }
+        let ids = try Scenario.load(db, tenants: [.init(slug: "alpha", companies: 40), .init(slug: "beta", companies: 25)])
+        let before = try Scenario.scalar(db, "SELECT count(*) FROM inspections")
+        #expect(before == 65)
+        let summary = try await runNight(db, testJob())
+        #expect(summary.status == "completed")
+        #expect(try Scenario.states(db) == ["approved": 65])
+        #expect(summary.byTenant["alpha"]?["approved"] == 40)
+        // Each service moved by exactly one term from the expiry the inspection renewed.
+        let wrong = try Scenario.scalar(db, """
+            SELECT count(*) FROM inspections i JOIN services s ON s.tenant_id = i.tenant_id AND s.id = i.service_id
+             WHERE s.expires_on <> (i.due_on + interval '12 months')::date OR i.renewed_until <> s.expires_on
+                OR i.renewal_amount <> s.renewal_amount OR s.renewed_count <> 1
+            """)
+        #expect(wrong == 0)
+        try checkInvariants(db)
+        // Every key was submitted once.
+        #expect(try Scenario.scalar(db, "SELECT max(submit_count) FROM mock_console_submissions") == 1)
+        // A second run finds nothing to do and changes nothing.
+        let again = try await runNight(db, testJob())
+        #expect(again.claimed == 0)
+        #expect(try Scenario.scalar(db, "SELECT sum(renewed_count) FROM services") == 65)
+        // The run is recorded, per tenant too.
+        #expect(try Scenario.scalar(db, "SELECT claimed FROM runs WHERE id = $1", [.init(summary.runId)]) == summary.claimed)
+        #expect(try Scenario.scalar(db, "SELECT (by_state->>'approved')::int FROM run_tenants WHERE run_id = $1 AND tenant_id = $2",
+                                    [.init(summary.runId), .init(ids["alpha"] ?? 0)]) == 40)
+    }
+
+    @Test(arguments: RejectionReason.allCases)
+    func rejectionsKeepTheirReason(_ reason: RejectionReason) async throws {
+        let handle = try TestDatabase.fresh()
+        defer { handle.drop() }
+        let db = handle.open(maximumConnections: 8)
+        defer { db.close() }
+        try Scenario.load(db, tenants: [.init(slug: "gamma", companies: 12)])
+        _ = try await runNight(db, testJob { $0.console.rejectionRates = [reason: 1.0] })
+        #expect(try Scenario.states(db) == ["rejected": 12])
+        #expect(try Scenario.scalar(db, "SELECT count(*) FROM inspections WHERE rejection_reason = $1", [.text(reason.rawValue)]) == 12)
+        #expect(try Scenario.scalar(db, "SELECT count(*) FROM service_renewals") == 0)
+        try checkInvariants(db)
+    }
+
+    @Test func defectiveMaterialsNeedMaterialsWithoutAConsoleCall() async throws {
+        let handle = try TestDatabase.fresh()
+        defer { handle.drop() }
+        let db = handle.open(maximumConnections: 8)
+        defer { db.close() }
+        let defects: [SyntheticCompanies.Defect] = [.missingDocument, .expiredIdentity, .amountMismatch, .lapsedService]
+        try Scenario.load(db, tenants: [.init(slug: "delta", companies: 8, defect: { $0 < 4 ? defects[$0] : nil })])
+        _ = try await runNight(db, testJob())
+        #expect(try Scenario.states(db) == ["needs_materials": 4, "approved": 4])
+        // Findings are stored with their codes; no console call was made for them.
+        #expect(try Scenario.scalar(db, "SELECT count(*) FROM inspections WHERE state = 'needs_materials' AND jsonb_array_length(findings) > 0") == 4)
+        #expect(try Scenario.scalar(db, "SELECT count(*) FROM mock_console_submissions") == 4)
+        #expect(try Scenario.scalar(db, "SELECT count(*) FROM inspections WHERE findings @> '[{\"code\": \"contract.amount_mismatch\"}]'") == 1)
+        try checkInvariants(db)
+    }
+
+    @Test func transientFaultsAreRetriedThenApproved() async throws {
+        let handle = try TestDatabase.fresh()
+        defer { handle.drop() }
+        let db = handle.open(maximumConnections: 8)
+        defer { db.close() }
+        try Scenario.load(db, tenants: [.init(slug: "eps", companies: 30)])
+        let job = testJob {
+            $0.retry.maxAttempts = 20
+            $0.console.loginFailureRate = 0.3
+            $0.console.buttonFailureRate = 0.1
+            $0.console.progressFailureRate = 0.2
+            $0.console.timeoutRate = 0.1
+        }
+        _ = try await runNight(db, job)
+        #expect(try Scenario.states(db) == ["approved": 30])
+        #expect(try Scenario.scalar(db, "SELECT count(*) FROM inspection_events WHERE kind = 'transient_error'") > 0)
+        #expect(try Scenario.scalar(db, "SELECT count(*) FROM inspections WHERE attempts > 0") > 0)
+        // A lost answer ("progress not visible") was retried with the same key: resubmitted, never duplicated.
+        #expect(try Scenario.scalar(db, "SELECT count(*) FROM mock_console_submissions WHERE submit_count > 1") > 0)
+        #expect(try Scenario.scalar(db, "SELECT count(*) FROM mock_console_submissions") == 30)
+        try checkInvariants(db)
+    }
+
+    @Test func exhaustedAttemptsFailWithTheLastError() async throws {
+        let handle = try TestDatabase.fresh()
+        defer { handle.drop() }
+        let db = handle.open(maximumConnections: 8)
+        defer { db.close() }
+        try Scenario.load(db, tenants: [.init(slug: "zeta", companies: 6)])
+        _ = try await runNight(db, testJob { $0.retry.maxAttempts = 3; $0.console.loginFailureRate = 1.0 })
+        #expect(try Scenario.states(db) == ["failed": 6])
+        #expect(try Scenario.scalar(db, "SELECT count(*) FROM inspections WHERE attempts = 3 AND last_error LIKE '%login%'") == 6)
+        try checkInvariants(db)
+    }
+
+    @Test func throttlingPausesWithoutSpendingAttempts() async throws {
+        let handle = try TestDatabase.fresh()
+        defer { handle.drop() }
+        let db = handle.open(maximumConnections: 8)
+        defer { db.close() }
+        try Scenario.load(db, tenants: [.init(slug: "eta", companies: 20)])
+        let job = testJob {
+            $0.retry.maxAttempts = 1
+            $0.console.throttleRate = 0.4
+            $0.console.throttleRetryAfterSeconds = 0.02
+        }
+        _ = try await runNight(db, job)
+        // With one attempt allowed, any attempt spent on throttling would have failed the inspection.
+        #expect(try Scenario.states(db) == ["approved": 20])
+        #expect(try Scenario.scalar(db, "SELECT count(*) FROM inspection_events WHERE kind = 'throttled'") > 0)
+        #expect(try Scenario.scalar(db, "SELECT count(*) FROM inspections WHERE attempts > 0") == 0)
+        try checkInvariants(db)
+    }
+
+    @Test func reviewsSpanBusinessDaysAcrossNights() async throws {
+        let handle = try TestDatabase.fresh()
+        defer { handle.drop() }
+        let db = handle.open(maximumConnections: 8)
+        defer { db.close() }
+        try Scenario.load(db, tenants: [.init(slug: "theta", companies: 5)])
+        let job = testJob {
+            $0.console.reviewBusinessDays = 2
+            $0.poll = PollSchedule(firstPollAfterBusinessDays: 1, firstPollAfterSeconds: 0, thenEveryBusinessDays: 1, thenEverySeconds: 0)
+        }
+        // 2026-12-01 is a Tuesday: submitted that night, reviewing on Wednesday, decided on Thursday.
+        _ = try await runNight(db, job, asOf: Scenario.asOf)
+        #expect(try Scenario.states(db) == ["in_review": 5])
+        _ = try await runNight(db, job, asOf: Scenario.asOf.adding(days: 1))
+        #expect(try Scenario.states(db) == ["in_review": 5])
+        #expect(try Scenario.scalar(db, "SELECT count(*) FROM inspection_events WHERE kind = 'polled'") == 5)
+        _ = try await runNight(db, job, asOf: Scenario.asOf.adding(days: 2))
+        #expect(try Scenario.states(db) == ["approved": 5])
+        // Polls never used attempts.
+        #expect(try Scenario.scalar(db, "SELECT max(attempts) FROM inspections") == 0)
+        try checkInvariants(db)
+    }
+
+    @Test func twoRunnersShareANightWithoutOverlap() async throws {
+        let handle = try TestDatabase.fresh()
+        defer { handle.drop() }
+        let db = handle.open(maximumConnections: 12)
+        defer { db.close() }
+        try Scenario.load(db, tenants: [.init(slug: "iota", companies: 300), .init(slug: "kappa", companies: 200)])
+        let job = testJob { $0.claimBatch = 50; $0.console.latencyP50Milliseconds = 2; $0.console.latencyP99Milliseconds = 10 }
+        async let first = runNight(db, job, runnerId: "runner-a")
+        async let second = runNight(db, job, runnerId: "runner-b")
+        let (a, b) = try await (first, second)
+        #expect(try Scenario.states(db) == ["approved": 500])
+        #expect(a.claimed > 0 && b.claimed > 0)
+        // Each inspection was submitted once and approved once, by one runner.
+        #expect(try Scenario.scalar(db, "SELECT max(submit_count) FROM mock_console_submissions") == 1)
+        #expect(try Scenario.scalar(db, """
+            SELECT count(*) FROM (SELECT inspection_id FROM inspection_events WHERE kind IN ('submitted', 'approved')
+                                  GROUP BY tenant_id, inspection_id HAVING count(*) <> 2) x
+            """) == 0)
+        try checkInvariants(db)
+    }
+
+    @Test func smallTenantsAreServedInTheFirstRound() async throws {
+        let handle = try TestDatabase.fresh()
+        defer { handle.drop() }
+        let db = handle.open(maximumConnections: 8)
+        defer { db.close() }
+        var specs: [Scenario.TenantSpec] = [.init(slug: "big", companies: 10_000)]
+        for index in 0..<50 { specs.append(.init(slug: "small-\(index)", companies: 5)) }
+        let ids = try Scenario.load(db, tenants: specs)
+        let job = testJob { $0.globalConcurrency = 16; $0.perTenantConcurrency = 16 }
+        _ = try await runNight(db, job)
+        #expect(try Scenario.states(db) == ["approved": 10_250])
+        // Order of first submissions: every small tenant's first inspection went to the console before the big
+        // tenant's 100th, i.e. in the first round, not after the big backlog.
+        let bigId = ids["big"] ?? 0
+        let latestSmallFirst = try Scenario.scalar(db, """
+            SELECT max(first_id) FROM (SELECT min(id) AS first_id FROM inspection_events
+                                        WHERE kind = 'submitted' AND tenant_id <> $1 GROUP BY tenant_id) x
+            """, [.init(bigId)])
+        let bigBefore = try Scenario.scalar(db, "SELECT count(*) FROM inspection_events WHERE kind = 'submitted' AND tenant_id = $1 AND id < $2",
+                                            [.init(bigId), .init(latestSmallFirst)])
+        #expect(bigBefore < 100, "the big tenant had \(bigBefore) submissions before the last small tenant's first")
+        try checkInvariants(db)
+    }
+}
+
+@Suite("job files")
+struct JobFileTests {
+    @Test func defaultsAndTheShippedFileLoad() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let job = try JobDefinition.load(path: root.appendingPathComponent("Jobs/nightly.yml").path)
+        #expect(job.name == "nightly")
+        #expect(job.globalConcurrency == 64)
+        #expect(job.console.rejectionRates[.violation] == 0.005)
+        #expect(job.retry.maxAttempts == 5)
+    }
+
+    @Test func unknownKeyIsRefusedWithItsLine() {
+        let text = "name: x\nconcurrency:\n  global: 4\n  per_tenant: 2\n  burst: 3\n"
+        #expect(throws: JobFileError.self) { try JobDefinition.parse(text, file: "Jobs/x.yml") }
+        do { _ = try JobDefinition.parse(text, file: "Jobs/x.yml"); Issue.record("accepted") } catch let error as JobFileError {
+            #expect(error.line == 5)
+            #expect(error.description.hasPrefix("Jobs/x.yml:5: unknown key 'concurrency.burst'"))
+        } catch { Issue.record("\(error)") }
+    }
+
+    @Test(arguments: [
+        ("retry:\n  max_attempts: zero\n", 2, "retry.max_attempts must be a whole number"),
+        ("retry:\n  max_attempts: 0\n", 2, "between 1 and 1000"),
+        ("console:\n  faults:\n    login: 1.5\n", 3, "console.faults.login must be between 0 and 1"),
+        ("lease:\n  seconds: 2\n  heartbeat_seconds: 5\n", 1, "must be shorter than lease.seconds"),
+        ("plan_first: maybe\n", 1, "plan_first must be true or false"),
+        ("console:\n  adapter: aliyun\n", 2, "not available in this build"),
+        ("batch: [1, 2]\n", 1, "batch must be a mapping"),
+        ("name: [unclosed\n", 2, "not valid YAML"),
+    ])
+    func badValuesAreRefusedWithTheirLine(_ text: String, _ line: Int, _ message: String) {
+        do {
+            _ = try JobDefinition.parse(text, file: "job.yml")
+            Issue.record("accepted: \(text)")
+        } catch let error as JobFileError {
+            #expect(error.line == line, "\(error)")
+            #expect(error.description.contains(message), "\(error)")
+        } catch {
+            Issue.record("\(error)")
+        }
+    }
+}

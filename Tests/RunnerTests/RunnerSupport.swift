@@ -1,0 +1,75 @@
+import Foundation
+import Logging
+import NianjianConsole
+import NianjianDomain
+import NianjianPostgres
+import NianjianRunner
+import NianjianStore
+import NianjianTestSupport
+
+/// A job for tests: instant console, reviews decided at the first poll, retries in milliseconds.
+func testJob(_ tweak: (inout JobDefinition) -> Void = { _ in }) -> JobDefinition {
+    var job = JobDefinition()
+    job.planFirst = false
+    job.retry = RetryPolicy(maxAttempts: 5, baseDelaySeconds: 0.01, multiplier: 2, maxDelaySeconds: 0.05, jitter: 0)
+    job.poll = PollSchedule(firstPollAfterBusinessDays: 0, firstPollAfterSeconds: 0, thenEveryBusinessDays: 0, thenEverySeconds: 0.01)
+    job.submitRate = 0
+    job.pollRate = 0
+    job.leaseSeconds = 5
+    job.heartbeatSeconds = 1
+    job.flushMilliseconds = 5
+    job.databaseRetrySeconds = 5
+    var console = MockConsoleSettings()
+    console.reviewBusinessDays = 0
+    console.seed = 11
+    job.console = console
+    tweak(&job)
+    return job
+}
+
+/// Runs one night in this process on the test business date.
+func runNight(_ database: Database, _ job: JobDefinition, tenants: [String]? = nil, runnerId: String = NightRunner.defaultRunnerId(),
+              asOf: CivilDate = Scenario.asOf) async throws -> RunSummary {
+    try await offThePool {
+        let clock = AsOfBusinessClock(date: asOf, nightStartHour: job.nightStartHour)
+        let console = MockConsole(settings: job.console, memory: PostgresConsoleMemory(database: database), clock: clock)
+        var logger = Logger(label: "test.runner")
+        logger.logLevel = .error
+        let runner = NightRunner(database: database, console: console, clock: clock,
+                                 options: RunOptions(job: job, tenantSlugs: tenants, asOf: asOf, runnerId: runnerId), logger: logger)
+        return try runner.run()
+    }
+}
+
+/// The invariants every night must keep, whatever happened (crashes included).
+func checkInvariants(_ database: Database) throws {
+    // No service renewed twice: one renewal row per approved inspection, and none for others.
+    let renewals = try Scenario.scalar(database, "SELECT count(*) FROM service_renewals")
+    let approved = try Scenario.scalar(database, "SELECT count(*) FROM inspections WHERE state = 'approved'")
+    guard renewals == approved else { throw InvariantFailure("renewals \(renewals) != approved \(approved)") }
+    let doubled = try Scenario.scalar(database, """
+        SELECT count(*) FROM services s JOIN inspections i ON i.tenant_id = s.tenant_id AND i.service_id = s.id
+         WHERE i.state = 'approved' AND s.expires_on <> (i.due_on + make_interval(months => s.term_months))::date
+        """)
+    guard doubled == 0 else { throw InvariantFailure("\(doubled) services not renewed by exactly one term") }
+    // No idempotency key sent with two different requests.
+    let mismatches = try Scenario.scalar(database, "SELECT coalesce(sum(mismatch_count), 0) FROM mock_console_submissions")
+    guard mismatches == 0 else { throw InvariantFailure("\(mismatches) key mismatches") }
+    // Every inspection's state agrees with its last event.
+    let disagreeing = try Scenario.scalar(database, """
+        SELECT count(*) FROM inspections i
+         WHERE i.state <> (SELECT e.to_state FROM inspection_events e WHERE e.tenant_id = i.tenant_id AND e.inspection_id = i.id
+                            ORDER BY e.id DESC LIMIT 1)
+        """)
+    guard disagreeing == 0 else { throw InvariantFailure("\(disagreeing) inspections disagree with their last event") }
+    // Every ticket the console gave for an approved or rejected inspection is recorded.
+    let missingTickets = try Scenario.scalar(database, """
+        SELECT count(*) FROM inspections WHERE state IN ('in_review', 'approved', 'rejected') AND console_ticket IS NULL
+        """)
+    guard missingTickets == 0 else { throw InvariantFailure("\(missingTickets) decided inspections without a ticket") }
+}
+
+struct InvariantFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
