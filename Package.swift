@@ -140,7 +140,7 @@ let package = Package(
             name: "OperationsTests",
             dependencies: [
                 "NianjianOperations", "NianjianStore", "NianjianTestSupport", "NianjianDomain",
-                "NianjianPostgres", "NianjianRunner",
+                "NianjianPostgres", "NianjianRunner", "NianjianReports", "NianjianSpreadsheet", "NianjianConsole",
             ],
             swiftSettings: strict
         ),

@@ -180,34 +180,27 @@ public struct EmbeddedPostgres: Sendable {
     }
 
     private func run(_ program: String, _ arguments: [String], asServerUser: Bool = true) throws -> ProcessResult {
-        let process = Process()
+        let executable: String
+        let argv: [String]
         if runAsPostgresUser && asServerUser {
-            process.executableURL = URL(fileURLWithPath: "/usr/sbin/runuser")
-            process.arguments = ["-u", "postgres", "--", program] + arguments
+            executable = "/usr/sbin/runuser"
+            argv = ["runuser", "-u", "postgres", "--", program] + arguments
         } else {
-            process.executableURL = URL(fileURLWithPath: program)
-            process.arguments = arguments
+            executable = program
+            argv = [program] + arguments
         }
         // The server must not inherit a client's settings for another server.
         var environment = ProcessInfo.processInfo.environment
         for key in ["PGHOST", "PGPORT", "PGDATABASE", "PGUSER", "PGPASSWORD", "DATABASE_URL", "PGDATA"] { environment[key] = nil }
         environment["LC_ALL"] = "C"
-        process.environment = environment
-        process.currentDirectoryURL = URL(fileURLWithPath: "/")
-        // Output goes to a file, not a pipe: pg_ctl start leaves the server holding inherited descriptors,
-        // and a pipe would then never reach end-of-file.
+        // posix_spawn and waitpid rather than Foundation.Process: `pg_ctl start` leaves a daemon behind, and
+        // Foundation's exit monitoring can wait for it forever.
         let outputPath = NSTemporaryDirectory() + "nianjian-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).out"
-        _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
         defer { try? FileManager.default.removeItem(atPath: outputPath) }
-        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
-        process.standardOutput = output
-        process.standardError = output
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        try? output.close()
+        let status = try Subprocess.run(executable: executable, arguments: argv,
+                                        environment: environment.map { "\($0.key)=\($0.value)" }, outputPath: outputPath)
         let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
-        return ProcessResult(status: process.terminationStatus, output: text)
+        return ProcessResult(status: status, output: text)
     }
 
     static func findBinaries() -> String? {
@@ -264,6 +257,35 @@ public struct EmbeddedPostgres: Sendable {
             hash = hash &* 0x100_0000_01b3
         }
         return String(hash, radix: 16)
+    }
+}
+
+/// Runs a program to completion with stdout and stderr into a file, stdin from /dev/null.
+enum Subprocess {
+    static func run(executable: String, arguments: [String], environment: [String], outputPath: String) throws -> Int32 {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        var pid: pid_t = 0
+        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        var envp: [UnsafeMutablePointer<CChar>?] = environment.map { strdup($0) } + [nil]
+        defer {
+            argv.forEach { free($0) }
+            envp.forEach { free($0) }
+        }
+        let spawned = posix_spawn(&pid, executable, &actions, nil, &argv, &envp)
+        guard spawned == 0 else {
+            throw EmbeddedPostgres.Failure(description: "could not start \(executable): \(String(cString: strerror(spawned)))")
+        }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 {
+            guard errno == EINTR else { throw EmbeddedPostgres.Failure(description: "waiting for \(executable) failed") }
+        }
+        // WIFEXITED / WEXITSTATUS, spelled out (the C macros are not imported).
+        return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
     }
 }
 
