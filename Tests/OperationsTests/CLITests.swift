@@ -82,7 +82,8 @@ struct CLITests {
 
         let reportFile = NSTemporaryDirectory() + "nianjian-report-\(UUID().uuidString).html"
         defer { try? FileManager.default.removeItem(atPath: reportFile) }
-        let report = try Self.run(["report", "--tenant", "acme", "--as-of", "2026-03-16", "--format", "html", "--output", reportFile],
+        // As of 2026-05-15, S006 of the company named <script>… expires within 60 days with no inspection.
+        let report = try Self.run(["report", "--tenant", "acme", "--as-of", "2026-05-15", "--format", "html", "--output", reportFile],
                                   url: url)
         #expect(report?.status == 0, "\(report?.stderr ?? "")")
         let html = (try? String(contentsOfFile: reportFile, encoding: .utf8)) ?? ""

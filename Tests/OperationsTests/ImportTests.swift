@@ -93,7 +93,7 @@ struct ImportTests {
         }
         // A good row next to a bad one is not written either.
         let mixed = Sheets.with("companies.csv", Sheets.companies + "C010,New Co,某人,,,bad-email\n")
-        #expect(try fixture.importRefused(tenant, mixed).contains { $0.hasPrefix("companies.csv:6:") })
+        #expect(try fixture.importRefused(tenant, mixed).contains { $0.hasPrefix("companies.csv:5:") })
         #expect(try fixture.scalar("SELECT count(*) FROM companies WHERE company_ref = 'C010'") == "0")
     }
 

@@ -31,7 +31,7 @@ struct ReportTests {
             // Nightly progress: events on two China business dates.
             try session.query("""
                 INSERT INTO inspection_events (tenant_id, inspection_id, business_at, actor, kind, from_state, to_state)
-                VALUES ($1, $2, '2026-03-02T01:00:00+08', 'runner', 'submitted', 'submitting', 'in_review'),
+                VALUES ($1, $2, '2026-03-04T01:00:00+08', 'runner', 'submitted', 'submitting', 'in_review'),
                        ($1, $2, '2026-03-05T01:30:00+08', 'runner', 'approved', 'in_review', 'approved')
                 """, [.init(tenant.id), .init(approved)])
         }
@@ -91,7 +91,8 @@ struct ReportTests {
         let durations = [calendar.businessDays(from: march(2), to: march(5)), calendar.businessDays(from: march(3), to: march(10))]
         #expect(report.reviewDays.count == 2)
         #expect(report.reviewDays.medianBusinessDays == Double(durations[0] + durations[1]) / 2)
-        #expect(report.nightlyProgress.map(\.date) == [march(2), march(5)])
+        #expect(report.nightlyProgress.map(\.date) == [march(4), march(5)])
+        #expect(report.nightlyProgress.first?.inReview == 1)
         #expect(report.nightlyProgress.last?.approved == 1)
         // Table, CSV and HTML render too.
         for format in ["table", "csv", "html"] {
