@@ -40,6 +40,11 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDeb
         return sqlState.hasPrefix("08") || sqlState == "57P01" || sqlState == "57P02" || sqlState == "57P03"
     }
 
+    /// True when trying again may succeed: a lost connection, a deadlock, a serialization failure.
+    public var isTransient: Bool {
+        isConnectionLoss || sqlState == "40P01" || sqlState == "40001" || sqlState == "55P03"
+    }
+
     public var description: String {
         var text = "PostgreSQL \(kind.rawValue) error"
         if let sqlState { text += " [SQLSTATE \(sqlState)]" }

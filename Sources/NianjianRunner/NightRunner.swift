@@ -398,7 +398,7 @@ public final class NightRunner: @unchecked Sendable {
         var eventKind = event
         if from.state == .inReview && next.state == .inReview && event == InspectionEvent.reviewPending.name { eventKind = "polled" }
         return InspectionUpdate(
-            key: item.key, leaseToken: item.leaseToken, from: item.state, to: next.state, attempts: next.attempts,
+            key: item.key, leaseToken: item.leaseToken, from: from.state, to: next.state, attempts: next.attempts,
             generation: next.generation, idempotencyKey: next.idempotencyKey, ticket: next.ticket,
             nextAttemptAt: next.state == .pending ? nextAttemptAt : nil, nextPollAt: next.state == .inReview ? nextPollAt : nil,
             findingsJSON: findingsJSON, rejectionReason: next.rejectionReason, lastError: next.lastError, releaseLease: release,
@@ -478,6 +478,8 @@ public final class NightRunner: @unchecked Sendable {
         databaseCall("next due", { try InspectionQueries.nextDue($0, tenantIds: ids, owner: owner) }) { [self] next in
             guard !stopping, held == 0, !claiming else { return }
             let now = clock.now()
+            logger.debug("idle check", metadata: ["due": "\(next.businessDue.map { "\($0)" } ?? "none")", "now": "\(now)",
+                                                  "lease_expiry_in": "\(next.secondsUntilLeaseExpiry.map { "\($0)" } ?? "none")"])
             var wait: Double?
             if let due = next.businessDue {
                 let seconds = (due.seconds - now.seconds)
@@ -633,7 +635,7 @@ public final class NightRunner: @unchecked Sendable {
                 case .failure(let error):
                     let started = firstFailure ?? .now()
                     let waited = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
-                    if let postgres = error as? PostgresError, postgres.isConnectionLoss, waited < job.databaseRetrySeconds {
+                    if let postgres = error as? PostgresError, postgres.isTransient, waited < job.databaseRetrySeconds {
                         let delay = min(5, 0.1 * pow(2, Double(attempt)))
                         logger.warning("database unavailable, retrying", metadata: ["operation": "\(what)", "error": "\(postgres)",
                                                                                     "retry_in": "\(delay)"])

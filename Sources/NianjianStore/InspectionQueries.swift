@@ -243,6 +243,8 @@ public enum InspectionQueries {
     public static func writeBack(_ session: PostgresSession, _ updates: [InspectionUpdate], actor: String,
                                  runId: Int64?) throws -> Set<InspectionKey> {
         guard !updates.isEmpty else { return [] }
+        // Rows are locked in key order, so concurrent writers cannot deadlock on each other.
+        let updates = updates.sorted { $0.key < $1.key }
         let result = try session.query("""
             WITH input AS (
                 SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::int[], $7::int[],
@@ -315,9 +317,12 @@ public enum InspectionQueries {
     /// Extends the leases this runner holds (heartbeat). Returns how many it still holds.
     @discardableResult
     public static func extendLeases(_ session: PostgresSession, owner: String, leaseSeconds: Double) throws -> Int {
+        // Rows a write-back is changing right now are skipped: that write releases or keeps their lease itself.
         try session.query("""
-            UPDATE inspections SET lease_expires_at = now() + make_interval(secs => $2::double precision)
-             WHERE lease_owner = $1
+            UPDATE inspections i SET lease_expires_at = now() + make_interval(secs => $2::double precision)
+              FROM (SELECT tenant_id, id FROM inspections WHERE lease_owner = $1
+                     ORDER BY tenant_id, id FOR UPDATE SKIP LOCKED) held
+             WHERE i.tenant_id = held.tenant_id AND i.id = held.id
             """, [.text(owner), .init(leaseSeconds)]).affectedRows
     }
 

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import NianjianConsole
 import NianjianDomain
+import NianjianOperations
 import NianjianRunner
 import NianjianStore
 
@@ -68,6 +69,14 @@ struct RunCommand: ParsableCommand {
     static func runNight(database: Database, job: JobDefinition, tenants: [String]?, asOf: CivilDate?, watch: Bool,
                          showProgress: Bool) throws -> RunSummary {
         let clock: any BusinessClock = asOf.map { AsOfBusinessClock(date: $0, nightStartHour: job.nightStartHour) } ?? SystemBusinessClock()
+        if job.planFirst {
+            // Services that came due since the last night get their inspection before claiming starts.
+            let tenantIds = try tenants.map { slugs in try slugs.map { try TenantAdmin.resolve(database: database, slug: $0).id } }
+            let planned = try Planner.plan(database: database, tenantIds: tenantIds, asOf: clock.now().chinaDate,
+                                           windowDays: job.planWindowDays)
+            let total = planned.reduce(0) { $0 + $1.planned }
+            if total > 0 { Logger(label: "nianjian.plan").info("planned \(total) inspections before the run") }
+        }
         let console = MockConsole(settings: job.console, memory: PostgresConsoleMemory(database: database), clock: clock)
         let runner = NightRunner(database: database, console: console, clock: clock,
                                  options: RunOptions(job: job, tenantSlugs: tenants, asOf: asOf, watch: watch),

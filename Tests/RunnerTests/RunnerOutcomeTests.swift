@@ -24,7 +24,7 @@ struct RunnerOutcomeTests {
         // Each service moved by exactly one term from the expiry the inspection renewed.
         let wrong = try Scenario.scalar(db, """
             SELECT count(*) FROM inspections i JOIN services s ON s.tenant_id = i.tenant_id AND s.id = i.service_id
-             WHERE s.expires_on <> (i.due_on + interval '12 months')::date OR i.renewed_until <> s.expires_on
+             WHERE s.expires_on <> (i.due_on + make_interval(months => s.term_months))::date OR i.renewed_until <> s.expires_on
                 OR i.renewal_amount <> s.renewal_amount OR s.renewed_count <> 1
             """)
         #expect(wrong == 0)
@@ -63,7 +63,8 @@ struct RunnerOutcomeTests {
         let defects: [SyntheticCompanies.Defect] = [.missingDocument, .expiredIdentity, .amountMismatch, .lapsedService]
         try Scenario.load(db, tenants: [.init(slug: "delta", companies: 8, defect: { $0 < 4 ? defects[$0] : nil })])
         _ = try await runNight(db, testJob())
-        #expect(try Scenario.states(db) == ["needs_materials": 4, "approved": 4])
+        let states = try Scenario.states(db)
+        #expect(states == ["needs_materials": 4, "approved": 4])
         // Findings are stored with their codes; no console call was made for them.
         #expect(try Scenario.scalar(db, "SELECT count(*) FROM inspections WHERE state = 'needs_materials' AND jsonb_array_length(findings) > 0") == 4)
         #expect(try Scenario.scalar(db, "SELECT count(*) FROM mock_console_submissions") == 4)

@@ -34,7 +34,7 @@ func runNight(_ database: Database, _ job: JobDefinition, tenants: [String]? = n
         let clock = AsOfBusinessClock(date: asOf, nightStartHour: job.nightStartHour)
         let console = MockConsole(settings: job.console, memory: PostgresConsoleMemory(database: database), clock: clock)
         var logger = Logger(label: "test.runner")
-        logger.logLevel = .error
+        logger.logLevel = ProcessInfo.processInfo.environment["NJ_TEST_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .error
         let runner = NightRunner(database: database, console: console, clock: clock,
                                  options: RunOptions(job: job, tenantSlugs: tenants, asOf: asOf, runnerId: runnerId), logger: logger)
         return try runner.run()
