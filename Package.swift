@@ -133,6 +133,7 @@ let package = Package(
             dependencies: [
                 "NianjianRunner", "NianjianStore", "NianjianTestSupport", "NianjianDomain", "NianjianConsole",
                 "NianjianPostgres", "NianjianOperations",
+                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strict
         ),
