@@ -166,7 +166,7 @@ public final class NightRunner: @unchecked Sendable {
     // MARK: - Claiming
 
     private func claim() {
-        guard !stopping, !claiming, held < job.claimBatch else { return }
+        guard !stopping, !finishing, !claiming, held < job.claimBatch else { return }
         claiming = true
         let request = ClaimRequest(owner: options.runnerId, leaseSeconds: job.leaseSeconds, batchSize: job.claimBatch,
                                    now: clock.now(), tenantIds: tenantIds)
@@ -263,9 +263,19 @@ public final class NightRunner: @unchecked Sendable {
     // MARK: - The pool: fair dispatch with layered limits
 
     private func enqueue(_ item: WorkItem) {
-        guard let lane = tenants[item.claim.tenantId] else { release([item.claim]); return }
+        let lane = lane(for: item.claim)
         if lane.isEmpty { ring.append(item.claim.tenantId) }
         lane.push(item)
+    }
+
+    /// The tenant's lane; a tenant created after the run started gets the job's defaults.
+    private func lane(for item: ClaimedInspection) -> TenantLane {
+        if let lane = tenants[item.tenantId] { return lane }
+        let settings = TenantRunSettings(id: item.tenantId, slug: item.tenantSlug, weight: 1, maxConcurrency: nil,
+                                         submitRate: nil, pollRate: nil)
+        let lane = TenantLane(settings: settings, job: job, now: DispatchTime.now().seconds)
+        tenants[item.tenantId] = lane
+        return lane
     }
 
     /// Starts console calls round robin across tenants with ready work, within the global and per-tenant
@@ -410,7 +420,9 @@ public final class NightRunner: @unchecked Sendable {
     // MARK: - Write-back
 
     private func addWrites(_ writes: [PendingWrite]) {
-        guard !writes.isEmpty else { return }
+        // After the run finished, a late console answer has nowhere to go: its lease expires and the
+        // next run resubmits with the same key.
+        guard !writes.isEmpty, !finishing else { return }
         writeBuffer.append(contentsOf: writes)
         if writeBuffer.count >= job.writeBatch || stopping {
             flush()
@@ -424,7 +436,7 @@ public final class NightRunner: @unchecked Sendable {
     }
 
     private func flush() {
-        guard !flushing, !writeBuffer.isEmpty else { return }
+        guard !flushing, !finishing, !writeBuffer.isEmpty else { return }
         flushing = true
         let batch = Array(writeBuffer.prefix(job.writeBatch))
         writeBuffer.removeFirst(batch.count)
@@ -473,7 +485,7 @@ public final class NightRunner: @unchecked Sendable {
 
     /// Nothing is held: wait for work due later tonight (retries, polls, leases of dead runners), or end.
     private func checkIdle() {
-        guard !stopping, !claimScheduled else { return }
+        guard !stopping, !finishing, !claimScheduled else { return }
         let ids = tenantIds, owner = options.runnerId
         databaseCall("next due", { try InspectionQueries.nextDue($0, tenantIds: ids, owner: owner) }) { [self] next in
             guard !stopping, held == 0, !claiming else { return }

@@ -9,6 +9,11 @@ public struct TenantRunSettings: Sendable, Hashable {
     public var maxConcurrency: Int?
     public var submitRate: Double?
     public var pollRate: Double?
+
+    public init(id: Int64, slug: String, weight: Int, maxConcurrency: Int?, submitRate: Double?, pollRate: Double?) {
+        self.id = id; self.slug = slug; self.weight = weight
+        self.maxConcurrency = maxConcurrency; self.submitRate = submitRate; self.pollRate = pollRate
+    }
 }
 
 /// Runs: their record in `runs`/`run_tenants`, and the tenant settings a run starts from.
