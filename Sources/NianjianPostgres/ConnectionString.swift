@@ -74,20 +74,24 @@ public struct ConnectionString: Sendable, CustomStringConvertible {
                 while valueStart < trimmed.endIndex, trimmed[valueStart] == " " { valueStart = trimmed.index(after: valueStart) }
                 var value = ""
                 var cursor = valueStart
+                var rawValue = ""
                 if cursor < trimmed.endIndex, trimmed[cursor] == "'" {
                     cursor = trimmed.index(after: cursor)
+                    let rawStart = cursor
                     while cursor < trimmed.endIndex, trimmed[cursor] != "'" {
                         if trimmed[cursor] == "\\" { cursor = trimmed.index(after: cursor); if cursor == trimmed.endIndex { break } }
                         value.append(trimmed[cursor])
                         cursor = trimmed.index(after: cursor)
                     }
+                    // The escaped form as written is a secret too.
+                    rawValue = String(trimmed[rawStart..<min(cursor, trimmed.endIndex)])
                     if cursor < trimmed.endIndex { cursor = trimmed.index(after: cursor) }
                 } else {
                     while cursor < trimmed.endIndex, trimmed[cursor] != " " {
                         value.append(trimmed[cursor]); cursor = trimmed.index(after: cursor)
                     }
                 }
-                if key == "password" { found.append(value) }
+                if key == "password" { found.append(value); found.append(rawValue) }
                 index = cursor
             }
         }

@@ -101,12 +101,9 @@ public final class PostgresConnection: @unchecked Sendable {
         let socket = PQsocket(handle)
         guard socket >= 0 else { return false }
         var descriptor = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
-        let ready = poll(&descriptor, 1, 0)
-        if ready > 0 {
-            if PQconsumeInput(handle) == 0 { return false }
-            return PQstatus(handle) == CONNECTION_OK && PQtransactionStatus(handle) == PQTRANS_IDLE
-        }
-        return true
+        // An idle connection that never LISTENs has nothing to read: data or EOF here means the server
+        // ended the session (terminated backend, restart). Reconnecting is cheaper than failing a caller.
+        return poll(&descriptor, 1, 0) == 0
     }
 
     /// Drops a broken connection so the next use opens a new one.
@@ -117,7 +114,8 @@ public final class PostgresConnection: @unchecked Sendable {
     public var isOpen: Bool { queue.sync { handle != nil } }
 
     private func openIfNeeded() throws {
-        if let handle, PQstatus(handle) == CONNECTION_OK { return }
+        // A connection that died while idle is replaced before it is used.
+        if handle != nil, isHealthyOnQueue() { return }
         closeOnQueue()
         // connect_timeout comes before dbname so that a value in the user's string wins.
         // A second dbname is a plain database name that overrides the one in the expanded string.

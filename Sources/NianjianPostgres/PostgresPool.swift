@@ -37,11 +37,7 @@ public final class PostgresPool: @unchecked Sendable {
     public func withConnection<T>(_ body: @escaping @Sendable (PostgresSession) throws -> T,
                                   completion: @escaping @Sendable (Result<T, any Error>) -> Void) {
         checkout { connection in
-            connection.submit({ session in
-                // A connection that died while idle is replaced before it is used.
-                connection.discardIfBrokenOnQueue()
-                return try body(session)
-            }, completion: { result in
+            connection.submit(body, completion: { result in
                 connection.discardIfBrokenOnQueue()
                 self.checkin(connection)
                 completion(result)
