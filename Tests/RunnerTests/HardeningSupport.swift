@@ -1,0 +1,195 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+import NianjianStore
+import NianjianTestSupport
+
+/// What a `nianjian` subprocess did.
+struct ChildOutcome: Sendable {
+    var status: Int32
+    /// Ended by a signal (SIGKILL sent by the test, or a crash).
+    var signaled: Bool
+    var stdout: String
+    var stderr: String
+    var seconds: Double
+
+    /// `status` from the `--json` summary on stdout, when there is one.
+    var summaryStatus: String? {
+        guard let line = stdout.split(separator: "\n").last(where: { $0.hasPrefix("{") }),
+              let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { return nil }
+        return object["status"] as? String
+    }
+
+    var claimed: Int? {
+        guard let line = stdout.split(separator: "\n").last(where: { $0.hasPrefix("{") }),
+              let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { return nil }
+        return object["claimed"] as? Int
+    }
+}
+
+struct MissingBinary: Error, CustomStringConvertible {
+    var description: String { "the nianjian executable was not found beside the tests (swift build --build-tests builds it)" }
+}
+
+/// A seeded generator, so a failing trial can be replayed (the seed is printed).
+struct SeededRandom: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+enum Child {
+    /// Runs `nianjian ARGUMENTS` with `DATABASE_URL` (and `extra` variables). With `signal`, sends it after
+    /// `after` seconds — or once `when` returns true, polled every 20 ms — unless the process ended first.
+    /// Killed with SIGKILL after `timeout` seconds whatever happens.
+    static func run(_ arguments: [String], url: String?, extra: [String: String] = [:], signal: Int32? = nil,
+                    after: Double = 0, when: (@Sendable () -> Bool)? = nil, timeout: Double = 120) throws -> ChildOutcome {
+        guard let path = NianjianBinary.path else { throw MissingBinary() }
+        let folder = NSTemporaryDirectory() + "nj-child-\(getpid())-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let outPath = folder + "/out", errPath = folder + "/err"
+        FileManager.default.createFile(atPath: outPath, contents: nil)
+        FileManager.default.createFile(atPath: errPath, contents: nil)
+        guard let out = FileHandle(forWritingAtPath: outPath), let err = FileHandle(forWritingAtPath: errPath) else {
+            throw MissingBinary()
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["DATABASE_URL"] = url
+        environment["PGCONNECT_TIMEOUT"] = "5"
+        environment["NIANJIAN_HOME"] = folder + "/home"
+        for (key, value) in extra { environment[key] = value }
+        process.environment = environment
+        process.currentDirectoryURL = URL(fileURLWithPath: folder)
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        let started = DispatchTime.now()
+        try process.run()
+        try? out.close()
+        try? err.close()
+        let pid = process.processIdentifier
+        let killer = DispatchWorkItem { if process.isRunning { kill(pid, SIGKILL) } }
+        DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: killer)
+        if let signal {
+            if let when {
+                let deadline = Date().addingTimeInterval(timeout)
+                while process.isRunning, !when(), Date() < deadline { usleep(20_000) }
+            }
+            if after > 0 { usleep(UInt32(after * 1_000_000)) }
+            if process.isRunning { kill(pid, signal) }
+        }
+        process.waitUntilExit()
+        killer.cancel()
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
+        let stdout = (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
+        let stderr = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
+        return ChildOutcome(status: process.terminationStatus, signaled: process.terminationReason == .uncaughtSignal,
+                            stdout: stdout, stderr: stderr, seconds: seconds)
+    }
+
+    /// Writes `text` to a new temporary file and returns its path.
+    static func tempFile(_ text: String, name: String = "job.yml") throws -> String {
+        let folder = NSTemporaryDirectory() + "nj-file-\(getpid())-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let path = folder + "/" + name
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+}
+
+/// The job file of the crash trials: a slow enough night (latency, rate limits) for a kill to land in the
+/// middle, transient faults and throttling on, short leases, fast retries, reviews decided at the first poll.
+func crashJobYAML(seed: UInt64, faults: Bool = true, leaseSeconds: Double = 1, heartbeatSeconds: Double = 0.3,
+                  submitPerSecond: Int = 60) -> String {
+    """
+    name: crash-trial
+    plan_first: false
+    night_hours: 8
+    concurrency: {global: 16, per_tenant: 4}
+    rate_limits:
+      submit: {per_second: \(submitPerSecond), burst: 4}
+      poll: {per_second: \(submitPerSecond), burst: 4}
+    retry: {max_attempts: 12, base_delay_seconds: 0.05, multiplier: 2, max_delay_seconds: 0.4, jitter: 0.2}
+    poll: {first_after_business_days: 0, first_after_seconds: 0, then_every_business_days: 0, then_every_seconds: 0.05}
+    lease: {seconds: \(leaseSeconds), heartbeat_seconds: \(heartbeatSeconds)}
+    batch: {claim: 40, write: 40, flush_milliseconds: 5}
+    shutdown_grace_seconds: 5
+    database_retry_seconds: 10
+    console:
+      adapter: mock
+      seed: \(seed)
+      latency_ms: {p50: 5, p99: 40}
+      faults: {login: \(faults ? 0.04 : 0), button: \(faults ? 0.03 : 0), progress: \(faults ? 0.04 : 0), timeout: \(faults ? 0.03 : 0)}
+      throttle: {rate: \(faults ? 0.05 : 0), retry_after_seconds: 0.05}
+      review_business_days: 0
+      rejection_rates: {incomplete_materials: 0.03, violation: 0.02}
+    """
+}
+
+/// Companies with a few defects, so needs_materials is among the outcomes.
+func crashTenants(_ prefix: String, tenants: Int, companies: Int) -> [Scenario.TenantSpec] {
+    (0..<tenants).map { index in
+        Scenario.TenantSpec(slug: "\(prefix)-\(index)", companies: companies,
+                            defect: { $0 % 23 == 5 ? .missingDocument : nil })
+    }
+}
+
+/// The invariants of issue 7 after a night that completed, crashes included: those of `checkInvariants`, and
+/// nothing leased, every inspection final (or waiting for a later night), no console outcome missing or
+/// contradicted, at most one decision event per inspection.
+func checkNightCompleted(_ database: Database) throws {
+    try checkInvariants(database)
+    let leased = try Scenario.scalar(database, "SELECT count(*) FROM inspections WHERE lease_owner IS NOT NULL")
+    guard leased == 0 else { throw InvariantFailure("\(leased) inspections still leased") }
+    // The night of Scenario.asOf ends at 09:00 China time (01:00 + 8 hours).
+    let unfinished = try Scenario.scalar(database, """
+        SELECT count(*) FROM inspections
+         WHERE NOT (state IN ('approved', 'rejected', 'needs_materials', 'failed')
+                 OR (state = 'pending' AND next_attempt_at > timestamptz '2026-12-01 09:00:00+08')
+                 OR (state = 'in_review' AND next_poll_at > timestamptz '2026-12-01 09:00:00+08'))
+        """)
+    guard unfinished == 0 else {
+        let states = try Scenario.states(database)
+        throw InvariantFailure("\(unfinished) inspections neither final nor waiting for a later night: \(states)")
+    }
+    // Every submission the console accepted is known, with its ticket (a failed inspection may have lost the
+    // answer of its last try: the console has it, we do not).
+    let missing = try Scenario.scalar(database, """
+        SELECT count(*) FROM mock_console_submissions m
+          LEFT JOIN inspections i ON i.idempotency_key = m.idempotency_key
+         WHERE i.id IS NULL
+            OR NOT (i.state = 'failed' OR (i.state IN ('in_review', 'approved', 'rejected') AND i.console_ticket = m.ticket))
+        """)
+    guard missing == 0 else { throw InvariantFailure("\(missing) console submissions missing from their inspection") }
+    let contradicted = try Scenario.scalar(database, """
+        SELECT count(*) FROM inspections i JOIN mock_console_submissions m ON m.idempotency_key = i.idempotency_key
+         WHERE (i.state = 'approved' AND m.outcome <> 'approved')
+            OR (i.state = 'rejected' AND (m.outcome <> 'rejected' OR m.rejection_reason IS DISTINCT FROM i.rejection_reason))
+        """)
+    guard contradicted == 0 else { throw InvariantFailure("\(contradicted) inspections contradict the console's decision") }
+    let decidedTwice = try Scenario.scalar(database, """
+        SELECT count(*) FROM (SELECT 1 FROM inspection_events WHERE to_state IN ('approved', 'rejected') AND from_state <> to_state
+                               GROUP BY tenant_id, inspection_id HAVING count(*) > 1) x
+        """)
+    guard decidedTwice == 0 else { throw InvariantFailure("\(decidedTwice) inspections decided twice") }
+}
+
+/// Faults the mock console injected, as the events record them.
+func injectedFaults(_ database: Database) throws -> Int {
+    try Scenario.scalar(database, "SELECT count(*) FROM inspection_events WHERE kind IN ('transient_error', 'throttled')")
+}
+
+var soak: Bool { ProcessInfo.processInfo.environment["NIANJIAN_SOAK"] == "1" }
