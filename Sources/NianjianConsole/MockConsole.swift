@@ -249,22 +249,17 @@ struct MockConsoleFailure: Error, CustomStringConvertible {
     var description: String { message }
 }
 
-/// SplitMix64: small, fast, deterministic.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+/// The domain's SplitMix64, with what the mock needs on top.
+typealias SplitMix = SeededRandom
+
+extension SeededRandom {
     /// Uniform in [0, 1).
-    mutating func nextUnit() -> Double { Double(next() >> 11) / Double(1 << 53) }
+    mutating func nextUnit() -> Double { unit() }
+
+    /// Standard normal (Box–Muller), for log-normal latencies.
     mutating func nextGaussian() -> Double {
-        let u1 = max(nextUnit(), 1e-12)
-        let u2 = nextUnit()
+        let u1 = max(unit(), 1e-12)
+        let u2 = unit()
         return sqrt(-2 * log(u1)) * cos(2 * Double.pi * u2)
     }
 }
