@@ -22,6 +22,7 @@ struct Nianjian: ParsableCommand {
             RequeueCommand.self,
             ReportCommand.self,
             DatabaseCommand.self,
+            DemoCommand.self,
         ]
     )
 }

@@ -1,0 +1,538 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+import Logging
+import NianjianConsole
+import NianjianDomain
+import NianjianPostgres
+import NianjianReports
+import NianjianRunner
+import NianjianSpreadsheet
+import NianjianStore
+
+/// `nianjian demo`: three agencies with synthetic client companies, imported from real spreadsheet files,
+/// planned, run over several simulated nights (reviews over business days, rejections, transient faults
+/// retried), fixed and re-queued by an operator, and reported. Deterministic for a seed: the same command
+/// gives the same companies, the same console answers and the same reports.
+public enum Demo {
+    /// One demo agency: who it is and how big a share of the companies it serves.
+    public struct Agency: Sendable, Hashable {
+        public var slug: String
+        public var nameZh: String
+        public var nameEn: String
+        /// Claim weight (deficit round robin) relative to the other agencies.
+        public var weight: Int
+        /// Share of the demo's companies (the shares add up to 1).
+        public var share: Double
+        /// Seed offset so that each agency has its own companies.
+        public var salt: UInt64
+    }
+
+    /// The three demo agencies: a big one, a middle one and a small one (160/100/40 of 300 companies).
+    public static let agencies: [Agency] = [
+        Agency(slug: "huaxia-cloud", nameZh: "华夏云服信息技术有限公司", nameEn: "Huaxia Cloud Services", weight: 4,
+               share: 160.0 / 300.0, salt: 0x4855_4158_4941),
+        Agency(slug: "jinghong-it", nameZh: "京鸿信息技术服务有限公司", nameEn: "Jinghong IT Services", weight: 2,
+               share: 100.0 / 300.0, salt: 0x4A49_4E47_484F),
+        Agency(slug: "nanfeng-ops", nameZh: "南风运维科技有限公司", nameEn: "Nanfeng Operations", weight: 1,
+               share: 40.0 / 300.0, salt: 0x4E41_4E46_454E),
+    ]
+
+    /// The first simulated night: a Tuesday, so the nights cross a weekend.
+    public static let defaultStartDate = CivilDate(year: 2026, month: 12, day: 1) ?? CivilDate(daysSinceEpoch: 20_788)
+
+    public struct Options: Sendable {
+        /// Companies over all three agencies.
+        public var companies: Int
+        /// Spreadsheets go to `<outputDirectory>/spreadsheets/<slug>/`, reports to `<outputDirectory>/`.
+        public var outputDirectory: String
+        public var language: Language
+        public var seed: UInt64
+        public var startDate: CivilDate
+        /// Simulated nights (business days from `startDate`).
+        public var nights: Int
+        /// Print each tenant's full report as a table at the end.
+        public var printReports: Bool
+
+        public init(companies: Int = 300, outputDirectory: String, language: Language = .en, seed: UInt64 = 2026,
+                    startDate: CivilDate = Demo.defaultStartDate, nights: Int = 6, printReports: Bool = true) {
+            self.companies = companies; self.outputDirectory = outputDirectory; self.language = language
+            self.seed = seed; self.startDate = startDate; self.nights = nights; self.printReports = printReports
+        }
+    }
+
+    /// One simulated night as the demo saw it.
+    public struct Night: Sendable, Hashable {
+        public var number: Int
+        public var date: CivilDate
+        public var claimed: Int
+        /// What the night did, by resulting state.
+        public var byState: [String: Int]
+        /// Current inspections by state after the night, all demo agencies together.
+        public var totals: [String: Int]
+        public var seconds: Double
+    }
+
+    /// What the demo did, for the command line and the tests.
+    public struct Outcome: Sendable {
+        public var tenants: [TenantRecord]
+        /// Companies per agency slug.
+        public var companies: [String: Int]
+        /// Companies carrying a deliberate defect, per agency slug.
+        public var defects: [String: [SyntheticCompanies.Defect]]
+        public var nights: [Night]
+        /// Inspections moved back to pending by the simulated operator.
+        public var requeued: Int
+        /// Companies whose corrected spreadsheets were re-imported.
+        public var corrected: Int
+        public var spreadsheetDirectories: [String]
+        /// One self-contained HTML file per agency, by slug.
+        public var reportFiles: [String: String]
+        public var platformFile: String
+        public var seconds: Double
+    }
+
+    /// Runs one night on the business date; the command line passes `nianjian run`'s own night.
+    public typealias NightFunction = (_ database: Database, _ job: JobDefinition, _ date: CivilDate) throws -> NianjianRunner.RunSummary
+
+    /// The demo's job: the default job with reviews of two business days, polls on the following business
+    /// days, quick retries (a transient fault is retried within the night), a few faults and rejections,
+    /// rate limits high enough to be quick, and short nights.
+    public static func job(from base: JobDefinition, seed: UInt64) -> JobDefinition {
+        var job = base
+        job.name = "demo"
+        job.planFirst = true
+        job.planWindowDays = 60
+        job.nightHours = 0.01
+        job.globalConcurrency = max(job.globalConcurrency, 64)
+        job.perTenantConcurrency = max(job.perTenantConcurrency, 16)
+        job.submitRate = 1000
+        job.submitBurst = 1000
+        job.pollRate = 1000
+        job.pollBurst = 1000
+        job.retry = RetryPolicy(maxAttempts: 5, baseDelaySeconds: 1, multiplier: 2, maxDelaySeconds: 4, jitter: 0.2)
+        job.poll = PollSchedule(firstPollAfterBusinessDays: 1, firstPollAfterSeconds: 0, thenEveryBusinessDays: 1,
+                                thenEverySeconds: 0)
+        job.leaseSeconds = 30
+        job.heartbeatSeconds = 5
+        job.shutdownGraceSeconds = 10
+        var console = job.console
+        console.seed = seed
+        console.latencyP50Milliseconds = 2
+        console.latencyP99Milliseconds = 20
+        console.loginFailureRate = 0.03
+        console.buttonFailureRate = 0.03
+        console.progressFailureRate = 0.01
+        console.timeoutRate = 0
+        console.throttleRate = 0
+        console.accountSubmitsPerSecond = 0
+        console.accountPollsPerSecond = 0
+        console.reviewBusinessDays = 2
+        console.rejectionRates = [.incompleteMaterials: 0.012, .inaccurateInformation: 0.01, .abnormalServiceStatus: 0.005,
+                                  .violation: 0.003]
+        console.outage = false
+        job.console = console
+        return job
+    }
+
+    /// A night without the command line: the mock console on the business clock of `date`.
+    public static func defaultNight(database: Database, job: JobDefinition, date: CivilDate) throws -> NianjianRunner.RunSummary {
+        let clock = AsOfBusinessClock(date: date, nightStartHour: job.nightStartHour)
+        if job.planFirst {
+            try Planner.plan(database: database, tenantIds: nil, asOf: date, windowDays: job.planWindowDays)
+        }
+        let console = MockConsole(settings: job.console, memory: PostgresConsoleMemory(database: database), clock: clock)
+        var logger = Logger(label: "nianjian.demo")
+        logger.logLevel = .warning
+        let runner = NightRunner(database: database, console: console, clock: clock,
+                                 options: RunOptions(job: job, asOf: date), logger: logger)
+        return try runner.run(handleSignals: false)
+    }
+
+    /// The default output folder: `$NIANJIAN_HOME/reports` (`.nianjian/reports`).
+    public static func defaultOutputDirectory(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        let home = environment["NIANJIAN_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? ".nianjian"
+        return (home as NSString).appendingPathComponent("reports")
+    }
+
+    /// Companies per agency for a total: proportional to the shares, at least 3 each.
+    public static func sizes(total: Int) -> [Int] {
+        let total = max(total, 3 * agencies.count)
+        var sizes = agencies.map { max(3, Int((Double(total) * $0.share).rounded())) }
+        sizes[0] += total - sizes.reduce(0, +)
+        return sizes
+    }
+
+    /// The defect of each defective company (by 1-based index) of an agency with `count` companies:
+    /// about 8%, every kind at least once when there are 10 companies or more, spread over the list.
+    public static func defectPlan(count: Int) -> [Int: SyntheticCompanies.Defect] {
+        let order: [SyntheticCompanies.Defect] = [.missingDocument, .badCheckCharacter, .amountMismatch, .expiredIdentity,
+                                                  .lapsedService]
+        let wanted = count >= 10 ? max(order.count, Int((Double(count) * 0.08).rounded())) : max(1, count / 2)
+        var plan: [Int: SyntheticCompanies.Defect] = [:]
+        for position in 0..<wanted {
+            let index = position * count / wanted + max(1, count / wanted / 2)
+            plan[min(max(index, 1), count)] = order[position % order.count]
+        }
+        return plan
+    }
+
+    /// Defects an operator can fix from the office (collect a document, renew an ID, correct an amount);
+    /// the others wait for the client (a new ID copy) or for the cloud (a lapsed service).
+    static func operatorFixes(_ defect: SyntheticCompanies.Defect) -> Bool {
+        defect == .missingDocument || defect == .amountMismatch || defect == .expiredIdentity
+    }
+
+    // MARK: The run
+
+    public static func run(database: Database, options: Options, baseJob: JobDefinition = JobDefinition(),
+                           runNight: NightFunction = Demo.defaultNight, log: (String) -> Void) throws -> Outcome {
+        let started = DispatchTime.now().uptimeNanoseconds
+        let language = options.language
+        func say(_ zh: String, _ en: String) { log(language == .zh ? zh : en) }
+        guard (3...20_000).contains(options.companies) else {
+            throw OperationsError(code: "bad_companies", en: "--companies must be between 3 and 20000",
+                                  zh: "--companies 应在 3 到 20000 之间")
+        }
+        guard (3...30).contains(options.nights) else {
+            throw OperationsError(code: "bad_nights", en: "the demo runs 3 to 30 nights", zh: "演示运行 3 到 30 个夜间批次")
+        }
+        let demoJob = job(from: baseJob, seed: options.seed)
+        let calendar = BusinessCalendar.china
+        let output = options.outputDirectory
+        try makeDirectory(output)
+
+        // 1. The agencies, from scratch.
+        let slugs = agencies.map(\.slug)
+        let removed = try database.runBlocking { try DemoQueries.deleteTenants($0, slugs: slugs) }
+        if removed > 0 {
+            say("已清除上次演示的 \(removed) 个代理机构及其全部数据", "reset: removed the previous demo's \(removed) agencies and all their rows")
+        }
+        let agencySizes = Demo.sizes(total: options.companies)
+        var tenants: [TenantRecord] = []
+        var files: [String: [Int: CompanyFile]] = [:]
+        var defects: [String: [Int: SyntheticCompanies.Defect]] = [:]
+        var directories: [String] = []
+        say("演示：\(agencies.count) 个代理机构，共 \(agencySizes.reduce(0, +)) 家客户公司（种子 \(options.seed)），从 \(options.startDate) 起模拟 \(options.nights) 个夜间批次",
+            "demo: \(agencies.count) agencies, \(agencySizes.reduce(0, +)) client companies (seed \(options.seed)), \(options.nights) simulated nights from \(options.startDate)")
+        for (agency, size) in zip(agencies, agencySizes) {
+            let tenant = try TenantAdmin.add(database: database, slug: agency.slug, name: agency.nameZh, weight: agency.weight)
+            tenants.append(tenant)
+            let generator = SyntheticCompanies(seed: options.seed ^ agency.salt)
+            let plan = defectPlan(count: size)
+            defects[agency.slug] = plan
+            var agencyFiles: [Int: CompanyFile] = [:]
+            for index in 1...size {
+                agencyFiles[index] = generator.company(index: index, defect: plan[index], referenceDate: options.startDate)
+            }
+            files[agency.slug] = agencyFiles
+
+            // 2. The client spreadsheets, as Excel would save them, imported through the real import path.
+            let directory = ((output as NSString).appendingPathComponent("spreadsheets") as NSString)
+                .appendingPathComponent(agency.slug)
+            try writeSpreadsheets(agencyFiles.keys.sorted().compactMap { agencyFiles[$0] }, to: directory)
+            directories.append(directory)
+            let summary = try importOrThrow(database: database, tenant: tenant, directory: directory, language: language)
+            let legacy = agencyFiles.values.filter { file in file.materials.contains { $0.kind == .organizationCode } }.count
+            let rows = summary.files.keys.sorted().map { "\($0) \(summary.files[$0]?.created ?? 0)" }.joined(separator: ", ")
+            say("  \(agency.slug)（\(agency.nameZh)，权重 \(agency.weight)）：\(size) 家公司（三证合一 \(size - legacy)，旧版三证 \(legacy)），\(plan.count) 家带有意设置的缺陷；已导入 \(rows)",
+                "  \(agency.slug) (\(agency.nameEn), weight \(agency.weight)): \(size) companies (\(size - legacy) unified code, \(legacy) legacy three certificates), \(plan.count) with deliberate defects; imported \(rows)")
+        }
+        let encodings = "companies.csv GB18030, contracts.csv UTF-8 BOM, services.csv/materials.csv UTF-8"
+        say("  表格编码：\(encodings)", "  spreadsheet encodings: \(encodings)")
+
+        // 3. Plan, then the nights.
+        let planned = try Planner.plan(database: database, tenantIds: tenants.map(\.id), asOf: options.startDate,
+                                       windowDays: demoJob.planWindowDays)
+        say("计划 \(options.startDate)：\(planned.reduce(0) { $0 + $1.planned }) 项年检（\(demoJob.planWindowDays) 天内到期的服务）",
+            "plan \(options.startDate): \(planned.reduce(0) { $0 + $1.planned }) inspections (services expiring within \(demoJob.planWindowDays) days)")
+        var nights: [Night] = []
+        var requeued = 0
+        var corrected = 0
+        var date = calendar.isBusinessDay(options.startDate) ? options.startDate : calendar.adding(businessDays: 1, to: options.startDate)
+        for number in 1...options.nights {
+            let summary = try runNight(database, demoJob, date)
+            let totals = try currentTotals(database: database, tenants: tenants)
+            let night = Night(number: number, date: date, claimed: summary.claimed, byState: summary.byState, totals: totals,
+                              seconds: summary.seconds)
+            nights.append(night)
+            say("第 \(number) 夜 \(date)（\(weekdayZh(date))）：领取 \(summary.claimed)；\(describe(summary.byState, empty: "无到期工作"))；\(String(format: "%.1f", summary.seconds)) 秒 | 当前：\(describe(totals, empty: "无"))",
+                "night \(number) \(date) (\(weekdayEn(date))): claimed \(summary.claimed); \(describe(summary.byState, empty: "nothing due")); \(String(format: "%.1f", summary.seconds)) s | now: \(describe(totals, empty: "none"))")
+
+            // 4. The operator's day after a night.
+            let morning = Timestamp(chinaDate: date, hour: 10)
+            if number == 2 {
+                let fix = try correctAndRequeue(database: database, tenants: tenants, files: files, defects: defects,
+                                                output: output, seed: options.seed, referenceDate: options.startDate, now: morning, language: language)
+                corrected += fix.companies
+                requeued += fix.requeued
+                say("  操作员（\(date)）：重新导入 \(fix.companies) 家公司更正后的表格（\(fix.changes)），并将其重新排队 \(fix.requeued) 项",
+                    "  operator (\(date)): re-imported corrected spreadsheets for \(fix.companies) companies (\(fix.changes)) and re-queued \(fix.requeued) inspections")
+            } else if number == 3 {
+                let moved = try requeueRejectedAndFailed(database: database, tenants: tenants, now: morning)
+                requeued += moved
+                say("  操作员（\(date)）：补充材料、更正信息后重新提交被驳回的年检，并重试失败的年检：重新排队 \(moved) 项",
+                    "  operator (\(date)): resubmitted inspections rejected for incomplete materials or inaccurate information, retried failed ones: re-queued \(moved)")
+            }
+            date = calendar.adding(businessDays: 1, to: date)
+        }
+        let asOf = nights.last?.date ?? options.startDate
+
+        // 5. Reports: a table per agency, one self-contained HTML file each, and the platform summary.
+        var reportFiles: [String: String] = [:]
+        for tenant in tenants {
+            let report = try ReportBuilder.tenantReport(database: database, tenant: tenant, asOf: asOf, calendar: calendar)
+            if options.printReports {
+                log("")
+                log(ReportRenderer.render(report, format: .table, language: language))
+            }
+            let path = (output as NSString).appendingPathComponent("\(tenant.slug).html")
+            try write(ReportRenderer.render(report, format: .html, language: language), to: path)
+            reportFiles[tenant.slug] = path
+        }
+        let platform = try ReportBuilder.platformSummary(database: database, asOf: asOf)
+        let platformFile = (output as NSString).appendingPathComponent("platform.html")
+        try write(ReportRenderer.render(platform, format: .html, language: language), to: platformFile)
+        log("")
+        log(ReportRenderer.render(platform, format: .table, language: language))
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        say("报告（HTML，单文件，可直接转发）：", "reports (self-contained HTML, ready to forward):")
+        for tenant in tenants { if let path = reportFiles[tenant.slug] { log("  \(path)") } }
+        log("  \(platformFile)")
+        say("客户表格：\((output as NSString).appendingPathComponent("spreadsheets"))/<代理机构>/",
+            "client spreadsheets: \((output as NSString).appendingPathComponent("spreadsheets"))/<agency>/")
+        say("演示完成，用时 \(String(format: "%.1f", seconds)) 秒。", "demo finished in \(String(format: "%.1f", seconds)) s.")
+
+        return Outcome(tenants: tenants, companies: Dictionary(uniqueKeysWithValues: zip(slugs, agencySizes)),
+                       defects: defects.mapValues { plan in plan.keys.sorted().compactMap { plan[$0] } }, nights: nights,
+                       requeued: requeued, corrected: corrected, spreadsheetDirectories: directories, reportFiles: reportFiles,
+                       platformFile: platformFile, seconds: seconds)
+    }
+
+    // MARK: The operator's fixes
+
+    struct Fix {
+        var companies = 0
+        var requeued = 0
+        var changes = ""
+    }
+
+    /// Re-imports corrected spreadsheets (only the corrected companies' rows, as an operator would send
+    /// them) for companies waiting on materials whose defect the office can fix, then re-queues them.
+    static func correctAndRequeue(database: Database, tenants: [TenantRecord], files: [String: [Int: CompanyFile]],
+                                  defects: [String: [Int: SyntheticCompanies.Defect]], output: String,
+                                  seed: UInt64, referenceDate: CivilDate, now: Timestamp, language: Language) throws -> Fix {
+        var fix = Fix()
+        var created = 0
+        var updated = 0
+        for tenant in tenants {
+            guard let plan = defects[tenant.slug], let agencyFiles = files[tenant.slug],
+                  let agency = agencies.first(where: { $0.slug == tenant.slug }) else { continue }
+            let waiting = try companiesNeedingMaterials(database: database, tenant: tenant)
+            var fixed: [CompanyFile] = []
+            for index in plan.keys.sorted() {
+                guard let defect = plan[index], operatorFixes(defect), let file = agencyFiles[index],
+                      waiting.contains(file.company.ref) else { continue }
+                let original = SyntheticCompanies(seed: seed ^ agency.salt)
+                    .company(index: index, defect: nil, referenceDate: referenceDate)
+                fixed.append(corrected(file, defect: defect, original: original, referenceDate: referenceDate))
+            }
+            guard !fixed.isEmpty else { continue }
+            let directory = (((output as NSString).appendingPathComponent("spreadsheets") as NSString)
+                .appendingPathComponent(tenant.slug) as NSString).appendingPathComponent("corrected")
+            try writeSpreadsheets(fixed, to: directory)
+            let summary = try importOrThrow(database: database, tenant: tenant, directory: directory, language: language)
+            for counts in summary.files.values { created += counts.created; updated += counts.updated }
+            for file in fixed {
+                let result = try Requeuer.requeue(database: database, tenant: tenant, RequeueRequest(
+                    states: [.needsMaterials], companyRef: file.company.ref,
+                    note: "客户已补齐/更正材料，表格已重新导入 / the client's materials were completed or corrected and re-imported",
+                    operatorName: "demo-operator", now: now))
+                fix.requeued += result.moved.count
+            }
+            fix.companies += fixed.count
+        }
+        fix.changes = language == .zh ? "新增 \(created) 行，更新 \(updated) 行" : "\(created) rows created, \(updated) updated"
+        return fix
+    }
+
+    /// The corrected company file for a defect the office can fix. `original` is the same company
+    /// generated without the defect (identical but for the missing document).
+    static func corrected(_ file: CompanyFile, defect: SyntheticCompanies.Defect, original: CompanyFile,
+                          referenceDate: CivilDate) -> CompanyFile {
+        var file = file
+        switch defect {
+        case .missingDocument:
+            // The collected document: the business license, the identity proof or the contract's scan.
+            for material in original.materials where !file.materials.contains(material) { file.materials.append(material) }
+        case .amountMismatch:
+            if let contract = file.serviceContract { file.service.renewalAmount = contract.amount }
+        case .expiredIdentity:
+            // The renewed ID card: same number, a new validity period from last week.
+            let renewed = referenceDate.adding(days: -7)
+            file.materials = file.materials.map { material in
+                guard material.kind == .idCard else { return material }
+                var copy = material
+                copy.validFrom = renewed
+                copy.validUntil = renewed.adding(months: 240)
+                return copy
+            }
+        case .badCheckCharacter, .lapsedService:
+            break
+        }
+        return file
+    }
+
+    static func companiesNeedingMaterials(database: Database, tenant: TenantRecord) throws -> Set<String> {
+        let report = try ReportBuilder.tenantReport(database: database, tenant: tenant, asOf: Demo.defaultStartDate,
+                                                    recentRuns: 1, progressNights: 1)
+        return Set(report.needsMaterials.map(\.companyRef))
+    }
+
+    /// Rejections an operator can remedy from the office, and failures, back to pending.
+    static func requeueRejectedAndFailed(database: Database, tenants: [TenantRecord], now: Timestamp) throws -> Int {
+        var moved = 0
+        for tenant in tenants {
+            for reason in [RejectionReason.incompleteMaterials, .inaccurateInformation] {
+                moved += try Requeuer.requeue(database: database, tenant: tenant, RequeueRequest(
+                    states: [.rejected], reasonCode: reason.rawValue,
+                    note: reason == .incompleteMaterials
+                        ? "已收集补充材料，重新提交 / supplementary materials collected, resubmitting"
+                        : "已更正信息，重新提交 / information corrected, resubmitting",
+                    operatorName: "demo-operator", now: now)).moved.count
+            }
+            moved += try Requeuer.requeue(database: database, tenant: tenant, RequeueRequest(
+                states: [.failed], note: "控制台故障已排除，重试 / console trouble cleared, retrying",
+                operatorName: "demo-operator", now: now)).moved.count
+        }
+        return moved
+    }
+
+    /// Current inspections by state, all demo agencies together.
+    static func currentTotals(database: Database, tenants: [TenantRecord]) throws -> [String: Int] {
+        let ids = Set(tenants.map(\.slug))
+        let summary = try ReportBuilder.platformSummary(database: database, asOf: nil)
+        var totals: [String: Int] = [:]
+        for row in summary.rows where ids.contains(row.tenantSlug) {
+            for (state, count) in row.counts where count > 0 { totals[state.rawValue, default: 0] += count }
+        }
+        return totals
+    }
+
+    // MARK: Files
+
+    static func importOrThrow(database: Database, tenant: TenantRecord, directory: String,
+                              language: Language) throws -> ImportSummary {
+        switch try Importer.importDirectory(database: database, tenant: tenant, directory: directory, dryRun: false) {
+        case .success(let summary):
+            return summary
+        case .failure(let failure):
+            throw OperationsError(code: "demo_import_refused",
+                                  en: "the demo's own spreadsheets in \(directory) were refused (a bug, please report it):\n\(failure.description(in: .en))",
+                                  zh: "演示生成的表格（\(directory)）被拒绝（这是缺陷，请报告）：\n\(failure.description(in: .zh))")
+        }
+    }
+
+    /// The four files an agency keeps, as Excel in China saves them: companies.csv in GB18030 (plain
+    /// "CSV"), contracts.csv in UTF-8 with a byte order mark ("CSV UTF-8"), the others UTF-8; CRLF.
+    static func writeSpreadsheets(_ companies: [CompanyFile], to directory: String) throws {
+        try? FileManager.default.removeItem(atPath: directory)
+        try makeDirectory(directory)
+        var companyRows = [["company_ref", "name", "legal_representative", "contact_name", "contact_phone", "contact_email"]]
+        var contractRows = [["company_ref", "contract_number", "amount", "starts_on", "ends_on"]]
+        var serviceRows = [["company_ref", "service_ref", "console_instance_id", "service_type", "region", "expires_on",
+                            "renewal_amount", "renewal_method", "contract_number", "term_months"]]
+        var materialRows = [["company_ref", "kind", "number", "holder_name", "valid_from", "valid_until"]]
+        for file in companies {
+            let company = file.company
+            let ref = company.ref
+            companyRows.append([ref, company.name, company.legalRepresentative, company.contactName, company.contactPhone,
+                                company.contactEmail])
+            for contract in file.contracts {
+                contractRows.append([ref, contract.number, contract.amount.yuanString, contract.startsOn.description,
+                                     contract.endsOn.description])
+            }
+            let service = file.service
+            serviceRows.append([ref, service.ref, service.consoleInstanceId, service.serviceType, service.region,
+                                service.expiresOn.description, service.renewalAmount.yuanString,
+                                service.renewalMethod?.rawValue ?? "", service.contractNumber, String(service.termMonths)])
+            for material in file.materials {
+                materialRows.append([ref, material.kind.rawValue, material.number, material.holderName,
+                                     material.validFrom?.description ?? "", material.validUntil?.description ?? ""])
+            }
+        }
+        let companiesText = CSVWriter.document(companyRows, byteOrderMark: false)
+        guard let gb18030 = encode(companiesText, as: "GB18030") else {
+            throw OperationsError(code: "iconv", en: "this system's iconv cannot write GB18030",
+                                  zh: "本系统的 iconv 无法写出 GB18030 编码")
+        }
+        try write(gb18030, to: (directory as NSString).appendingPathComponent("companies.csv"))
+        try write(CSVWriter.document(contractRows, byteOrderMark: true), to: (directory as NSString).appendingPathComponent("contracts.csv"))
+        try write(CSVWriter.document(serviceRows, byteOrderMark: false), to: (directory as NSString).appendingPathComponent("services.csv"))
+        try write(CSVWriter.document(materialRows, byteOrderMark: false), to: (directory as NSString).appendingPathComponent("materials.csv"))
+    }
+
+    static func makeDirectory(_ path: String) throws {
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        } catch {
+            throw OperationsError(code: "bad_output_dir",
+                                  en: "cannot create the folder \(quoted(path)): \(error.localizedDescription); choose another with --output-dir",
+                                  zh: "无法创建目录 \(quoted(path))：请用 --output-dir 指定其他目录")
+        }
+    }
+
+    static func write(_ text: String, to path: String) throws { try write(Array(text.utf8), to: path) }
+
+    static func write(_ bytes: [UInt8], to path: String) throws {
+        do {
+            try Data(bytes).write(to: URL(fileURLWithPath: path), options: .atomic)
+        } catch {
+            throw OperationsError(code: "unwritable_file",
+                                  en: "cannot write \(quoted(path)): \(error.localizedDescription); check the folder is writable or choose another with --output-dir",
+                                  zh: "无法写入 \(quoted(path))：请检查目录可写，或用 --output-dir 指定其他目录")
+        }
+    }
+
+    /// UTF-8 text in another encoding through iconv; nil when iconv refuses.
+    static func encode(_ text: String, as encoding: String) -> [UInt8]? {
+        guard let descriptor = iconv_open(encoding, "UTF-8"), Int(bitPattern: descriptor) != -1 else { return nil }
+        defer { iconv_close(descriptor) }
+        var input = Array(text.utf8)
+        var output = [UInt8](repeating: 0, count: input.count * 2 + 16)
+        let capacity = output.count
+        let (result, inputLeft, outputLeft): (Int, Int, Int) = input.withUnsafeMutableBufferPointer { inBuffer in
+            output.withUnsafeMutableBufferPointer { outBuffer in
+                guard let inBase = inBuffer.baseAddress, let outBase = outBuffer.baseAddress else { return (0, 0, capacity) }
+                var inPointer: UnsafeMutablePointer<CChar>? = UnsafeMutableRawPointer(inBase).assumingMemoryBound(to: CChar.self)
+                var outPointer: UnsafeMutablePointer<CChar>? = UnsafeMutableRawPointer(outBase).assumingMemoryBound(to: CChar.self)
+                var inLeft = inBuffer.count
+                var outLeft = outBuffer.count
+                let result = iconv(descriptor, &inPointer, &inLeft, &outPointer, &outLeft)
+                return (result, inLeft, outLeft)
+            }
+        }
+        guard result != -1, inputLeft == 0 else { return nil }
+        return Array(output[0..<(capacity - outputLeft)])
+    }
+
+    // MARK: Text
+
+    static func describe(_ counts: [String: Int], empty: String) -> String {
+        let order = ["approved", "in_review", "submitting", "pending", "needs_materials", "rejected", "failed", "cancelled"]
+        let keys = counts.keys.sorted { (order.firstIndex(of: $0) ?? order.count, $0) < (order.firstIndex(of: $1) ?? order.count, $1) }
+        let parts = keys.compactMap { key in counts[key].flatMap { $0 > 0 ? "\(key) \($0)" : nil } }
+        return parts.isEmpty ? empty : parts.joined(separator: ", ")
+    }
+
+    static func weekdayEn(_ date: CivilDate) -> String {
+        ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"][(date.isoWeekday - 1) % 7]
+    }
+
+    static func weekdayZh(_ date: CivilDate) -> String {
+        ["周一", "周二", "周三", "周四", "周五", "周六", "周日"][(date.isoWeekday - 1) % 7]
+    }
+}
