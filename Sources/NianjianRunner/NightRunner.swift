@@ -332,7 +332,8 @@ public final class NightRunner: @unchecked Sendable {
                     case .success(let receipt): writeOutcome(item.claim, item.snapshot, event: .submitted(ticket: receipt.ticket), file: item.file)
                     case .failure(let error): writeOutcome(item.claim, item.snapshot, event: event(for: error), file: item.file)
                     }
-                    dispatchWork()
+                    // While stopping, the last answer's write-back is queued before the run may end.
+                    if stopping { finishAfterStop() } else { dispatchWork() }
                 }
             }
         case .poll(let ticket):
@@ -345,7 +346,7 @@ public final class NightRunner: @unchecked Sendable {
                     case .success(.rejected(let reason)): writeOutcome(item.claim, item.snapshot, event: .rejected(reason: reason), file: nil)
                     case .failure(let error): writeOutcome(item.claim, item.snapshot, event: event(for: error), file: nil)
                     }
-                    dispatchWork()
+                    if stopping { finishAfterStop() } else { dispatchWork() }
                 }
             }
         }
@@ -354,7 +355,6 @@ public final class NightRunner: @unchecked Sendable {
     private func finishCall(_ lane: TenantLane) {
         inFlight -= 1
         lane.inFlight -= 1
-        if stopping && inFlight == 0 { finishAfterStop() }
     }
 
     private func event(for error: ConsoleError) -> InspectionEvent {
