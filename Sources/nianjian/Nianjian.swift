@@ -22,6 +22,7 @@ struct Nianjian: ParsableCommand {
             RequeueCommand.self,
             ReportCommand.self,
             DatabaseCommand.self,
+            BenchCommand.self,
             DemoCommand.self,
         ]
     )

@@ -1,0 +1,105 @@
+import ArgumentParser
+import Foundation
+import NianjianOperations
+
+/// `nianjian bench SCENARIO`: benchmarks as a command (issue 6). Thin: parse, call the scenario, print.
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure throughput, latency, fairness, memory or validation speed in a fresh database.",
+        discussion: """
+            Scenarios: throughput, latency, fairness, memory, validate. Each makes its own data in a new database \
+            (nianjian_bench_<pid>_<n>, on DATABASE_URL's server or the embedded cluster), checks the outcome is \
+            correct, and drops it. Use a release build for real figures:
+              swift build -c release && .build/release/nianjian bench throughput
+            基准测试：每个场景在新建的数据库中生成数据、运行、校验结果，然后删除该数据库。
+            """)
+
+    @Argument(help: "throughput, latency, fairness, memory or validate.")
+    var scenario: String
+
+    @Flag(name: .long, help: "Print one JSON object.")
+    var json = false
+
+    @Option(name: .long, help: "Inspections (memory: pending; validate: companies). Default per scenario.")
+    var inspections: Int?
+
+    @Option(name: .long, help: "Tenants. Default per scenario.")
+    var tenants: Int?
+
+    @Option(name: .customLong("p50-ms"), help: "Console latency median, milliseconds.")
+    var p50: Double?
+
+    @Option(name: .customLong("p99-ms"), help: "Console latency 99th percentile, milliseconds.")
+    var p99: Double?
+
+    @Option(name: .customLong("submit-rate"), help: "latency: submits per second per tenant (default 10).")
+    var submitRate: Double?
+
+    @Option(name: .customLong("poll-rate"), help: "latency: polls per second per tenant (default 10).")
+    var pollRate: Double?
+
+    @Option(name: .long, help: "Claim and write batch of the runner and of the SQL floor.")
+    var batch = 1000
+
+    @Option(name: .long, help: "Connections of the runner's pool.")
+    var connections = 4
+
+    @Option(name: .long, help: "Seed of the synthetic companies and the mock console.")
+    var seed = 7
+
+    @Option(name: .long, help: "memory: the small backlog to compare with.")
+    var baseline = 10_000
+
+    @Option(name: .customLong("worker-seconds"), help: .hidden)
+    var workerSeconds = 15.0
+
+    @Option(name: .customLong("worker-processed"), help: .hidden)
+    var workerProcessed = 50_000
+
+    func validate() throws {
+        guard scenario == "memory-worker" || BenchScenarios.names.contains(scenario) else {
+            throw ValidationError("unknown scenario '\(scenario)' (known: \(BenchScenarios.names.joined(separator: ", ")))")
+        }
+        for (name, value) in [("--inspections", inspections), ("--tenants", tenants)] {
+            if let value, value < 1 { throw ValidationError("\(name) must be at least 1") }
+        }
+        guard batch >= 1, connections >= 1, baseline >= 1, seed >= 0 else {
+            throw ValidationError("--batch, --connections and --baseline must be at least 1, --seed at least 0")
+        }
+        for (name, value) in [("--p50-ms", p50), ("--p99-ms", p99)] {
+            if let value, !(0...600_000).contains(value) { throw ValidationError("\(name) must be between 0 and 600000") }
+        }
+        for (name, value) in [("--submit-rate", submitRate), ("--poll-rate", pollRate)] {
+            if let value, !(value > 0 && value <= 1_000_000) { throw ValidationError("\(name) must be above 0") }
+        }
+    }
+
+    func run() throws {
+        try runCommand {
+            var options = BenchOptions()
+            options.inspections = inspections
+            options.tenants = tenants
+            options.p50Milliseconds = p50
+            options.p99Milliseconds = p99
+            options.submitRate = submitRate
+            options.pollRate = pollRate
+            options.batch = batch
+            options.connections = connections
+            options.seed = UInt64(seed)
+            options.baselineInspections = baseline
+            options.workerSeconds = workerSeconds
+            options.workerProcessed = workerProcessed
+            if scenario == "memory-worker" {
+                printOut(try BenchMemory.worker(options: options).json)
+                return
+            }
+            do {
+                let report = try BenchScenarios.run(scenario, server: try BenchServer.resolve(), options: options)
+                printOut(json ? report.json() : report.table())
+            } catch let error as BenchError {
+                throw UserFacingError(description: error.description)
+            }
+        }
+    }
+}
