@@ -52,7 +52,7 @@ struct DemoCommand: ParsableCommand {
             try LogSetup.bootstrap(format: "plain", level: "warning")
             let base = try RunCommand.loadJob(job)
             if ProcessInfo.processInfo.environment["DATABASE_URL"] == nil {
-                printOut(lang == .zh ? "正在启动内置 PostgreSQL……" : "starting the embedded PostgreSQL…")
+                printOut(lang == .zh ? "使用内置 PostgreSQL（未设置 DATABASE_URL）……" : "using the embedded PostgreSQL (DATABASE_URL is not set)…")
             }
             // No setup needed: the demo brings the schema up to date itself (migrations are idempotent).
             let database = try CommandDatabase.open(requireCurrentSchema: false, maximumConnections: 8)

@@ -1,0 +1,119 @@
+import Foundation
+import NianjianDomain
+import NianjianOperations
+import NianjianPostgres
+import NianjianStore
+import NianjianTestSupport
+import Testing
+
+@Suite("demo")
+struct DemoTests {
+    /// What the demo must have left in the database and the output folder, whoever ran it.
+    static func expectDemoResults(_ fixture: OpsFixture, output: String) throws {
+        for slug in Demo.agencies.map(\.slug) {
+            let approved = try fixture.scalar("""
+                SELECT count(*) FROM inspections i JOIN tenants t ON t.id = i.tenant_id
+                 WHERE t.slug = $1 AND i.state = 'approved'
+                """, [.text(slug)])
+            #expect((Int(approved ?? "0") ?? 0) > 0, "no approved inspection for \(slug)")
+            let renewals = try fixture.scalar("""
+                SELECT count(*) FROM service_renewals r JOIN tenants t ON t.id = r.tenant_id WHERE t.slug = $1
+                """, [.text(slug)])
+            #expect(renewals == approved, "every approval renews its service once (\(slug))")
+
+            let html = (output as NSString).appendingPathComponent("\(slug).html")
+            let text = try String(contentsOfFile: html, encoding: .utf8)
+            #expect(text.count > 1000)
+            #expect(text.contains("<svg"))
+            // Self-contained: no external scripts, styles, images or fonts.
+            for external in ["src=\"http", "href=\"http", "src='http", "href='http", "url(http", "@import", "<link ", "<script src"] {
+                #expect(!text.lowercased().contains(external), "\(slug).html refers to an external resource (\(external))")
+            }
+            let spreadsheets = ((output as NSString).appendingPathComponent("spreadsheets") as NSString).appendingPathComponent(slug)
+            for file in ["companies.csv", "contracts.csv", "services.csv", "materials.csv"] {
+                let size = (try? FileManager.default.attributesOfItem(atPath: (spreadsheets as NSString).appendingPathComponent(file))[.size]
+                    as? Int) ?? 0
+                #expect(size > 0, "\(slug)/\(file) is missing")
+            }
+        }
+        let platform = try String(contentsOfFile: (output as NSString).appendingPathComponent("platform.html"), encoding: .utf8)
+        #expect(platform.contains("huaxia-cloud") && platform.contains("nanfeng-ops"))
+
+        #expect((Int(try fixture.scalar("SELECT count(*) FROM inspections WHERE state = 'needs_materials'") ?? "0") ?? 0) >= 1)
+        #expect((Int(try fixture.scalar("SELECT count(*) FROM inspection_events WHERE kind = 'requeued'") ?? "0") ?? 0) >= 1)
+        // The spreadsheets went through the real import (one batch per agency, plus the corrections).
+        #expect((Int(try fixture.scalar("SELECT count(*) FROM import_batches") ?? "0") ?? 0) >= 4)
+        // GB18030 and BOM files were read as such.
+        let encodings = try fixture.scalar("SELECT string_agg(DISTINCT summary::text, ' ') FROM import_batches") ?? ""
+        #expect(!encodings.isEmpty)
+        // Nothing left in flight.
+        #expect(try fixture.scalar("SELECT count(*) FROM inspections WHERE lease_owner IS NOT NULL") == "0")
+    }
+
+    @Test func runsEndToEndInProcess() throws {
+        let fixture = try OpsFixture()
+        defer { fixture.close() }
+        let output = NSTemporaryDirectory() + "nianjian-demo-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: output) }
+        var lines: [String] = []
+        let outcome = try Demo.run(database: fixture.database,
+                                   options: Demo.Options(companies: 30, outputDirectory: output, language: .en, seed: 7,
+                                                         printReports: true),
+                                   log: { lines.append($0) })
+        #expect(outcome.tenants.map(\.slug) == ["huaxia-cloud", "jinghong-it", "nanfeng-ops"])
+        #expect(outcome.companies.values.reduce(0, +) == 30)
+        #expect(outcome.nights.count == 6)
+        #expect(outcome.requeued >= 1)
+        #expect(outcome.corrected >= 1)
+        #expect(outcome.defects.values.allSatisfy { !$0.isEmpty })
+        #expect(outcome.nights.last?.totals["approved"] ?? 0 > 0)
+        #expect(lines.contains { $0.hasPrefix("night 1 2026-12-01") })
+        #expect(lines.contains { $0.contains("re-queued") })
+        try Self.expectDemoResults(fixture, output: output)
+        let requeueNotes = try fixture.scalar("""
+            SELECT count(*) FROM inspection_events WHERE actor = 'demo-operator' AND kind = 'requeued'
+            """)
+        #expect(requeueNotes == String(outcome.requeued))
+
+        // Running it again resets the demo agencies instead of failing or doubling.
+        let again = try Demo.run(database: fixture.database,
+                                 options: Demo.Options(companies: 30, outputDirectory: output, language: .zh, seed: 7,
+                                                       printReports: false),
+                                 log: { _ in })
+        #expect(try fixture.scalar("SELECT count(*) FROM tenants") == "3")
+        #expect(try fixture.scalar("SELECT count(*) FROM companies") == "30")
+        #expect(again.nights.last?.totals == outcome.nights.last?.totals, "the demo is deterministic for a seed")
+    }
+
+    @Test func defectPlanCoversEveryKindPerAgency() {
+        for total in [300, 120] {
+            for size in Demo.sizes(total: total) {
+                let kinds = Set(Demo.defectPlan(count: size).values)
+                #expect(kinds == Set(SyntheticCompanies.Defect.allCases), "size \(size)")
+                #expect(Demo.defectPlan(count: size).count <= max(5, size / 8))
+            }
+        }
+        #expect(Demo.sizes(total: 300) == [160, 100, 40])
+        #expect(Demo.sizes(total: 30).reduce(0, +) == 30)
+    }
+
+    @Test func commandLineRunsTheDemo() throws {
+        let fixture = try OpsFixture()
+        defer { fixture.close() }
+        let output = NSTemporaryDirectory() + "nianjian-demo-cli-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: output) }
+        guard let result = try CLITests.run(["demo", "--companies", "24", "--output-dir", output, "--lang", "zh", "--quiet"],
+                                            url: fixture.handle.url) else {
+            Issue.record("the nianjian binary was not found next to the tests")
+            return
+        }
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("第 1 夜 2026-12-01"), "\(result.stdout)")
+        #expect(result.stdout.contains("platform.html"))
+        try Self.expectDemoResults(fixture, output: output)
+
+        let bad = try CLITests.run(["demo", "--companies", "0"], url: fixture.handle.url)
+        #expect(bad?.status != 0)
+        #expect(bad?.stderr.contains("--companies") == true)
+    }
+}
