@@ -262,6 +262,11 @@ public enum Demo {
             say("第 \(number) 夜 \(date)（\(weekdayZh(date))）：领取 \(summary.claimed)；\(describe(summary.byState, empty: "无到期工作"))；\(String(format: "%.1f", summary.seconds)) 秒 | 当前：\(describe(totals, empty: "无"))",
                 "night \(number) \(date) (\(weekdayEn(date))): claimed \(summary.claimed); \(describe(summary.byState, empty: "nothing due")); \(String(format: "%.1f", summary.seconds)) s | now: \(describe(totals, empty: "none"))")
 
+            if let retried = summary.byState[InspectionState.pending.rawValue], retried > 0 {
+                say("  （pending \(retried)：控制台临时故障（登录失败、按钮不可点击），已按退避策略在当夜重试，不算驳回）",
+                    "  (pending \(retried): transient console faults (login, button) retried with backoff within the night, never shown as rejections)")
+            }
+
             // 4. The operator's day after a night.
             let morning = Timestamp(chinaDate: date, hour: 10)
             if number == 2 {
