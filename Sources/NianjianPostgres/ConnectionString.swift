@@ -95,9 +95,28 @@ public struct ConnectionString: Sendable, CustomStringConvertible {
                 index = cursor
             }
         }
+        // A URI with a typo (a stray character in the scheme, a space) is read by libpq as key=value text and
+        // echoed whole in its error: whatever sits between a ':' and an '@' in one word may be a password.
+        found.append(contentsOf: userinfoLikeSecrets(in: trimmed))
         if let environment = getenvString("PGPASSWORD") { found.append(environment) }
         // Longest first so that a secret containing another is scrubbed whole.
         return found.filter { !$0.isEmpty }.sorted { $0.count > $1.count }
+    }
+
+    /// For each '@': the text after the first ':' of the word before it (a word ends at whitespace or '/'),
+    /// as written and percent-decoded.
+    static func userinfoLikeSecrets(in text: String) -> [String] {
+        let characters = Array(text)
+        var found: [String] = []
+        for (index, character) in characters.enumerated() where character == "@" {
+            var start = index
+            while start > 0, !characters[start - 1].isWhitespace, characters[start - 1] != "/" { start -= 1 }
+            guard let colon = characters[start..<index].firstIndex(of: ":") else { continue }
+            let secret = String(characters[(colon + 1)..<index])
+            found.append(secret)
+            if let decoded = secret.removingPercentEncodingSimple(), decoded != secret { found.append(decoded) }
+        }
+        return found
     }
 }
 

@@ -53,7 +53,7 @@ public struct JobDefinition: Sendable {
         do {
             root = try Yams.compose(yaml: text)
         } catch let error as YamlError {
-            throw JobFileError(file: file, line: yamlErrorLine(error), message: "not valid YAML: \(error)", messageZh: "不是有效的 YAML")
+            throw JobFileError(file: file, line: yamlErrorLine(error), message: yamlErrorMessage(error), messageZh: "不是有效的 YAML")
         }
         var job = JobDefinition()
         guard let root else { return job }
@@ -62,10 +62,25 @@ public struct JobDefinition: Sendable {
         return job
     }
 
+    private static func yamlErrorMessage(_ error: YamlError) -> String {
+        if case .duplicatedKeysInMapping(let duplicates, _) = error {
+            // Yams' own text would quote the whole file.
+            return "key \(duplicates.map { "'\($0)'" }.joined(separator: ", ")) appears twice in one mapping"
+        }
+        // A parser error quotes the line it stopped in: keep the message readable when that line is huge.
+        let text = "\(error)"
+        return "not valid YAML: " + (text.count > 1_000 ? text.prefix(1_000) + "…" : text)
+    }
+
     private static func yamlErrorLine(_ error: YamlError) -> Int? {
         switch error {
         case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _):
             return mark.line
+        case .duplicatedKeysInMapping(_, let context):
+            return context.mark.line > 0 ? context.mark.line : nil
+        case .reader(_, let offset?, _, let yaml):
+            // The offset counts characters from the start: its line is one more than the line breaks before it.
+            return yaml.prefix(offset).reduce(1) { $1.isNewline ? $0 + 1 : $0 }
         default:
             return nil
         }
