@@ -140,16 +140,9 @@ public enum Demo {
 
     /// A night without the command line: the mock console on the business clock of `date`.
     public static func defaultNight(database: Database, job: JobDefinition, date: CivilDate) throws -> NianjianRunner.RunSummary {
-        let clock = AsOfBusinessClock(date: date, nightStartHour: job.nightStartHour)
-        if job.planFirst {
-            try Planner.plan(database: database, tenantIds: nil, asOf: date, windowDays: job.planWindowDays)
-        }
-        let console = MockConsole(settings: job.console, memory: PostgresConsoleMemory(database: database), clock: clock)
         var logger = Logger(label: "nianjian.demo")
         logger.logLevel = .warning
-        let runner = NightRunner(database: database, console: console, clock: clock,
-                                 options: RunOptions(job: job, asOf: date), logger: logger)
-        return try runner.run(handleSignals: false)
+        return try Nightly.run(database: database, job: job, asOf: date, logger: logger)
     }
 
     /// The default output folder: `$NIANJIAN_HOME/reports` (`.nianjian/reports`).

@@ -65,26 +65,13 @@ struct RunCommand: ParsableCommand {
         return JobDefinition()
     }
 
-    /// Builds the console from the job file and runs the night; shared with `demo`.
+    /// Runs the night with a progress bar on a terminal and signal handling (SIGINT/SIGTERM stop cleanly).
     static func runNight(database: Database, job: JobDefinition, tenants: [String]?, asOf: CivilDate?, watch: Bool,
                          showProgress: Bool) throws -> RunSummary {
-        let clock: any BusinessClock = asOf.map { AsOfBusinessClock(date: $0, nightStartHour: job.nightStartHour) } ?? SystemBusinessClock()
-        if job.planFirst {
-            // Services that came due since the last night get their inspection before claiming starts.
-            let tenantIds = try tenants.map { slugs in try slugs.map { try TenantAdmin.resolve(database: database, slug: $0).id } }
-            let planned = try Planner.plan(database: database, tenantIds: tenantIds, asOf: clock.now().chinaDate,
-                                           windowDays: job.planWindowDays)
-            let total = planned.reduce(0) { $0 + $1.planned }
-            if total > 0 { Logger(label: "nianjian.plan").info("planned \(total) inspections before the run") }
-        }
-        let console = MockConsole(settings: job.console, memory: PostgresConsoleMemory(database: database), clock: clock)
-        let runner = NightRunner(database: database, console: console, clock: clock,
-                                 options: RunOptions(job: job, tenantSlugs: tenants, asOf: asOf, watch: watch),
-                                 logger: Logger(label: "nianjian.runner"))
         let progress = ProgressDisplay(enabled: showProgress)
-        runner.onProgress = { progress.show($0) }
         defer { progress.clear() }
-        return try runner.run(handleSignals: true)
+        return try Nightly.run(database: database, job: job, tenants: tenants, asOf: asOf, watch: watch, handleSignals: true,
+                               onProgress: { progress.show($0) })
     }
 
     static func summaryJSON(_ summary: RunSummary) -> String {

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import NianjianConsole
 import NianjianDomain
+import NianjianOperations
 import NianjianPostgres
 import NianjianRunner
 import NianjianStore
@@ -31,13 +32,9 @@ func testJob(_ tweak: (inout JobDefinition) -> Void = { _ in }) -> JobDefinition
 func runNight(_ database: Database, _ job: JobDefinition, tenants: [String]? = nil, runnerId: String = NightRunner.defaultRunnerId(),
               asOf: CivilDate = Scenario.asOf) async throws -> RunSummary {
     try await offThePool {
-        let clock = AsOfBusinessClock(date: asOf, nightStartHour: job.nightStartHour)
-        let console = MockConsole(settings: job.console, memory: PostgresConsoleMemory(database: database), clock: clock)
         var logger = Logger(label: "test.runner")
         logger.logLevel = ProcessInfo.processInfo.environment["NJ_TEST_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .error
-        let runner = NightRunner(database: database, console: console, clock: clock,
-                                 options: RunOptions(job: job, tenantSlugs: tenants, asOf: asOf, runnerId: runnerId), logger: logger)
-        return try runner.run()
+        return try Nightly.run(database: database, job: job, tenants: tenants, asOf: asOf, runnerId: runnerId, logger: logger)
     }
 }
 

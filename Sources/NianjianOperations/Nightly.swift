@@ -1,0 +1,30 @@
+import Logging
+import NianjianConsole
+import NianjianDomain
+import NianjianRunner
+import NianjianStore
+
+/// One night, assembled the same way for `nianjian run`, the demo and the benchmarks: plan first when the
+/// job says so, the console the job names, the business clock (`--as-of` or real), the runner.
+public enum Nightly {
+    public static func run(database: Database, job: JobDefinition, tenants: [String]? = nil, asOf: CivilDate? = nil,
+                           watch: Bool = false, handleSignals: Bool = false, runnerId: String = NightRunner.defaultRunnerId(),
+                           logger: Logger = Logger(label: "nianjian.runner"),
+                           onProgress: (@Sendable (RunProgress) -> Void)? = nil) throws -> RunSummary {
+        let clock: any BusinessClock = asOf.map { AsOfBusinessClock(date: $0, nightStartHour: job.nightStartHour) } ?? SystemBusinessClock()
+        if job.planFirst {
+            // Services that came due since the last night get their inspection before claiming starts.
+            let tenantIds = try tenants.map { slugs in try slugs.map { try TenantAdmin.resolve(database: database, slug: $0).id } }
+            let planned = try Planner.plan(database: database, tenantIds: tenantIds, asOf: clock.now().chinaDate,
+                                           windowDays: job.planWindowDays)
+            let total = planned.reduce(0) { $0 + $1.planned }
+            if total > 0 { logger.info("planned \(total) inspections before the run") }
+        }
+        let console = MockConsole(settings: job.console, memory: PostgresConsoleMemory(database: database), clock: clock)
+        let runner = NightRunner(database: database, console: console, clock: clock,
+                                 options: RunOptions(job: job, tenantSlugs: tenants, asOf: asOf, watch: watch, runnerId: runnerId),
+                                 logger: logger)
+        runner.onProgress = onProgress
+        return try runner.run(handleSignals: handleSignals)
+    }
+}
