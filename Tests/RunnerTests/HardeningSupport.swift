@@ -113,7 +113,7 @@ enum Child {
 /// The job file of the crash trials: a slow enough night (latency, rate limits) for a kill to land in the
 /// middle, transient faults and throttling on, short leases, fast retries, reviews decided at the first poll.
 func crashJobYAML(seed: UInt64, faults: Bool = true, leaseSeconds: Double = 1, heartbeatSeconds: Double = 0.3,
-                  submitPerSecond: Int = 60) -> String {
+                  submitPerSecond: Int = 60, databaseRetrySeconds: Double = 10) -> String {
     """
     name: crash-trial
     plan_first: false
@@ -127,7 +127,7 @@ func crashJobYAML(seed: UInt64, faults: Bool = true, leaseSeconds: Double = 1, h
     lease: {seconds: \(leaseSeconds), heartbeat_seconds: \(heartbeatSeconds)}
     batch: {claim: 40, write: 40, flush_milliseconds: 5}
     shutdown_grace_seconds: 5
-    database_retry_seconds: 10
+    database_retry_seconds: \(databaseRetrySeconds)
     console:
       adapter: mock
       seed: \(seed)

@@ -87,6 +87,45 @@ struct HardeningTests {
               + "\(try injectedFaults(db)) transient errors survived")
     }
 
+    /// The same, with `nianjian run` as a subprocess whose database retry window (1 s) is shorter than the
+    /// outage (~2.5 s): it exits non-zero with a clear message, and the next run finishes the night.
+    @Test func postgresDownLongerThanTheRetryWindowThenTheNextRunFinishes() async throws {
+        let home = NSTemporaryDirectory() + "nj-restart2-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let server = try EmbeddedPostgres(options: .init(home: home, durable: false, databaseName: "nianjian"))
+        defer { server.destroy(); try? FileManager.default.removeItem(atPath: home) }
+        let connection = try server.start()
+        let db = Database(connection, maximumConnections: 2)
+        defer { db.close() }
+        _ = try db.migrate()
+        try Scenario.load(db, tenants: crashTenants("pgx", tenants: 3, companies: 60))
+        let job = try Child.tempFile(crashJobYAML(seed: 12, leaseSeconds: 2, heartbeatSeconds: 0.5, submitPerSecond: 30,
+                                                  databaseRetrySeconds: 1))
+        defer { try? FileManager.default.removeItem(atPath: (job as NSString).deletingLastPathComponent) }
+        let arguments = ["run", "--job", job, "--as-of", "2026-12-01", "--json"]
+        let url = connection.raw
+        async let first = offThePool { try Child.run(arguments, url: url, timeout: 90) }
+        let database = db
+        try await offThePool {
+            let deadline = Date().addingTimeInterval(30)
+            while Date() < deadline,
+                  ((try? Scenario.scalar(database, "SELECT count(*) FROM inspection_events WHERE kind = 'submitted'")) ?? 0) < 10 {
+                usleep(20_000)
+            }
+            try server.stop()
+            usleep(2_500_000)
+            try server.start()
+        }
+        let failed = try await first
+        #expect(!failed.signaled && failed.status != 0, "exit \(failed.status): \(failed.stdout)")
+        #expect(failed.stderr.contains("The run stopped: the database failed"), "unclear: \(failed.stderr.suffix(1500))")
+        let next = try await offThePool { try Child.run(arguments, url: url, timeout: 90) }
+        #expect(next.status == 0 && next.summaryStatus == "completed", "\(next.stderr.suffix(1500))")
+        try checkNightCompleted(db)
+        let message = failed.stderr.split(separator: "\n").first { $0.contains("The run stopped") } ?? ""
+        print("PostgreSQL down 2.5 s, retry window 1 s: the run exited \(failed.status) (\(message.prefix(160))); "
+              + "the next run completed: \(try Scenario.states(db))")
+    }
+
     // MARK: - Console outage
 
     /// Every console call fails for a while, then the console recovers: the runner backs off, never spends
