@@ -90,6 +90,8 @@ public final class NightRunner: @unchecked Sendable {
     private var flushing = false
     private var flushScheduled = false
     private var stopping = false
+    /// Set once start-up is over and claiming may begin.
+    private var started = false
     private var finishing = false
     private var failure: String?
     private var claimedCount = 0
@@ -147,6 +149,9 @@ public final class NightRunner: @unchecked Sendable {
         logger.info("run started", metadata: ["run_id": "\(runId)", "as_of": "\(asOf)", "runner": "\(runner)",
                                                "tenants": "\(loaded.found.count)", "due": "\(totalDue)"])
         queue.async { [self] in
+            started = true
+            // Stopped during start-up: record the run as interrupted, start nothing.
+            if stopping { finish(status: "interrupted"); return }
             if handleSignals { installSignalHandlers() }
             startTimers()
             claim()
@@ -175,7 +180,8 @@ public final class NightRunner: @unchecked Sendable {
             claimedCount += claimed.count
             held += claimed.count
             if claimed.isEmpty {
-                if held == 0 && loading == 0 { checkIdle() }
+                // A stop that came while this claim was in flight can finish now.
+                if stopping { finishAfterStop() } else if held == 0 && loading == 0 { checkIdle() }
                 return
             }
             accept(claimed)
@@ -488,7 +494,7 @@ public final class NightRunner: @unchecked Sendable {
         guard !stopping, !finishing, !claimScheduled else { return }
         let ids = tenantIds, owner = options.runnerId
         databaseCall("next due", { try InspectionQueries.nextDue($0, tenantIds: ids, owner: owner) }) { [self] next in
-            guard !stopping, held == 0, !claiming else { return }
+            guard !stopping, held == 0, !claiming else { finishAfterStop(); return }
             let now = clock.now()
             logger.debug("idle check", metadata: ["due": "\(next.businessDue.map { "\($0)" } ?? "none")", "now": "\(now)",
                                                   "lease_expiry_in": "\(next.secondsUntilLeaseExpiry.map { "\($0)" } ?? "none")"])
@@ -539,6 +545,8 @@ public final class NightRunner: @unchecked Sendable {
     private func beginStop(reason: String) {
         guard !stopping else { return }
         stopping = true
+        // Before start-up is over there is nothing to release: run() finishes when it gets there.
+        guard started else { return }
         // Work not started goes back at once; in-flight calls get the grace period.
         var notStarted: [ClaimedInspection] = []
         for lane in tenants.values { notStarted.append(contentsOf: lane.drain().map(\.claim)) }

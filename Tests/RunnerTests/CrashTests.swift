@@ -146,4 +146,42 @@ struct CrashTests {
         print("SIGTERM mid-night: \(doneAtStop)/\(total) done when stopped after \(String(format: "%.2f", stopped.seconds)) s; "
               + "the next run finished the rest in \(String(format: "%.2f", next.seconds)) s")
     }
+
+    /// SIGTERM at any moment, idle moments included (a claim or an idle check in flight, nothing in flight):
+    /// the run stops promptly, not after the grace period (20 s here), with exit 0 and nothing leased.
+    @Test func sigtermAtAnyMomentStopsPromptly() async throws {
+        let handle = try TestDatabase.fresh()
+        defer { handle.drop() }
+        let db = handle.open(maximumConnections: 4)
+        defer { db.close() }
+        try Scenario.load(db, tenants: crashTenants("prompt", tenants: 2, companies: 20))
+        let job = try Child.tempFile(crashJobYAML(seed: 8, graceSeconds: 20))
+        defer { try? FileManager.default.removeItem(atPath: (job as NSString).deletingLastPathComponent) }
+        let arguments = ["run", "--job", job, "--as-of", Self.asOf, "--json"]
+        let url = handle.url
+        var random = SeededRandom(seed: 15)
+        let trials = soak ? 60 : 12
+        var beforeStart = 0, slowest = 0.0
+        for trial in 0..<trials {
+            let runsBefore = try Scenario.scalar(db, "SELECT count(*) FROM runs")
+            let delay = Double(Int.random(in: 20...400, using: &random)) / 1000
+            let outcome = try await offThePool { try Child.run(arguments, url: url, signal: SIGTERM, after: delay, timeout: 60) }
+            if outcome.signaled {
+                // Killed before the runner could install its handlers: it had not started a run.
+                beforeStart += 1
+                #expect(try Scenario.scalar(db, "SELECT count(*) FROM runs") == runsBefore, "trial \(trial): died by SIGTERM after starting a run")
+            } else {
+                #expect(outcome.status == 0, "trial \(trial): exit \(outcome.status)\n\(outcome.stderr.suffix(1500))")
+                #expect(outcome.seconds < 10, "trial \(trial): SIGTERM after \(delay) s took \(outcome.seconds) s to stop")
+                slowest = max(slowest, outcome.seconds)
+            }
+            // Nothing stays leased past its (1 s) lease.
+            try await Task.sleep(for: .milliseconds(1_100))
+            #expect(try Scenario.scalar(db, "SELECT count(*) FROM inspections WHERE lease_owner IS NOT NULL AND lease_expires_at > now()") == 0)
+        }
+        let last = try await offThePool { try Child.run(arguments, url: url, timeout: 90) }
+        #expect(last.status == 0 && last.summaryStatus == "completed")
+        try checkNightCompleted(db)
+        print("SIGTERM at random moments: \(trials) signals, slowest stop \(String(format: "%.2f", slowest)) s, \(beforeStart) before the run started")
+    }
 }

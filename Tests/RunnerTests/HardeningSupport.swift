@@ -113,7 +113,7 @@ enum Child {
 /// The job file of the crash trials: a slow enough night (latency, rate limits) for a kill to land in the
 /// middle, transient faults and throttling on, short leases, fast retries, reviews decided at the first poll.
 func crashJobYAML(seed: UInt64, faults: Bool = true, leaseSeconds: Double = 1, heartbeatSeconds: Double = 0.3,
-                  submitPerSecond: Int = 60, databaseRetrySeconds: Double = 10) -> String {
+                  submitPerSecond: Int = 60, databaseRetrySeconds: Double = 10, graceSeconds: Double = 5) -> String {
     """
     name: crash-trial
     plan_first: false
@@ -126,7 +126,7 @@ func crashJobYAML(seed: UInt64, faults: Bool = true, leaseSeconds: Double = 1, h
     poll: {first_after_business_days: 0, first_after_seconds: 0, then_every_business_days: 0, then_every_seconds: 0.05}
     lease: {seconds: \(leaseSeconds), heartbeat_seconds: \(heartbeatSeconds)}
     batch: {claim: 40, write: 40, flush_milliseconds: 5}
-    shutdown_grace_seconds: 5
+    shutdown_grace_seconds: \(graceSeconds)
     database_retry_seconds: \(databaseRetrySeconds)
     console:
       adapter: mock

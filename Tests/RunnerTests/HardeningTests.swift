@@ -126,6 +126,96 @@ struct HardeningTests {
               + "the next run completed: \(try Scenario.states(db))")
     }
 
+    // MARK: - Stopping at any moment
+
+    /// A stop requested at any moment of a short night — while a claim, an idle check or a write is in flight,
+    /// or before the first claim — ends the run promptly, not after the grace period (20 s here).
+    @Test func stopRequestedAtAnyMomentEndsPromptly() async throws {
+        let handle = try TestDatabase.fresh()
+        defer { handle.drop() }
+        let db = handle.open(maximumConnections: 4)
+        defer { db.close() }
+        try Scenario.load(db, tenants: [.init(slug: "stop-a", companies: 3)])
+        let job = testJob { $0.shutdownGraceSeconds = 20 }
+        var random = SeededRandom(seed: 99)
+        let trials = soak ? 200 : 40
+        var slowest = 0.0, interrupted = 0
+        for trial in 0..<trials {
+            if trial % 10 == 9 {
+                // Fresh due work now and then, so some stops land mid-work.
+                try Scenario.load(db, tenants: [.init(slug: "stop-\(trial)", companies: 3)])
+            }
+            let (runner, _) = makeRunner(db, job, runnerId: "stopper-\(trial)")
+            let delay = Double(Int.random(in: 0...40_000, using: &random)) / 1_000_000
+            let started = Date()
+            if trial % 8 == 0 {
+                // Before the run even starts (a signal during start-up).
+                runner.requestStop()
+            }
+            async let summary = offThePool { try runner.run() }
+            try await Task.sleep(for: .seconds(delay))
+            runner.requestStop()
+            let result = try await summary
+            let seconds = Date().timeIntervalSince(started)
+            slowest = max(slowest, seconds)
+            if result.status == "interrupted" { interrupted += 1 }
+            #expect(seconds < 5, "trial \(trial): stop after \(delay) s took \(seconds) s (\(result.status))")
+            #expect(try Scenario.scalar(db, "SELECT count(*) FROM inspections WHERE lease_owner IS NOT NULL") == 0)
+            #expect(try Scenario.scalar(db, "SELECT count(*) FROM runs WHERE status = 'running'") == 0, "trial \(trial): a run left 'running'")
+        }
+        try checkInvariants(db)
+        print("stop requests at random moments: \(trials) runs, \(interrupted) interrupted, slowest \(String(format: "%.2f", slowest)) s")
+    }
+
+    /// A stop that arrives while a claim is in flight (held up here by a lock on `tenants`) ends the run as
+    /// soon as the claim returns, not after the grace period.
+    @Test func stopDuringAClaimInFlightEndsPromptly() async throws {
+        let handle = try TestDatabase.fresh()
+        defer { handle.drop() }
+        let db = handle.open(maximumConnections: 4)
+        defer { db.close() }
+        try Scenario.load(db, tenants: [.init(slug: "claim-stop", companies: 2)])
+        _ = try await runNight(db, testJob())
+        let job = testJob { $0.shutdownGraceSeconds = 20 }
+        let clock = AsOfBusinessClock(date: Scenario.asOf, nightStartHour: job.nightStartHour)
+        let console = MockConsole(settings: job.console, memory: PostgresConsoleMemory(database: db), clock: clock)
+        var logger = Logger(label: "test.hardening")
+        logger.logLevel = .critical
+        // Watching: nothing is due, so it claims again every few seconds.
+        let runner = NightRunner(database: db, console: console, clock: clock,
+                                 options: RunOptions(job: job, asOf: Scenario.asOf, watch: true, runnerId: "claim-stopper"), logger: logger)
+        async let summary = offThePool { try runner.run() }
+        let locker = try PostgresConnection.connectBlocking(handle.connectionString, label: "locker")
+        defer { locker.close() }
+        let database = db
+        let blocked: Bool = try await offThePool {
+            let deadline = Date().addingTimeInterval(10)
+            while Date() < deadline, ((try? Scenario.scalar(database, "SELECT count(*) FROM runs WHERE status = 'running'")) ?? 0) == 0 { usleep(10_000) }
+            usleep(200_000)
+            try locker.runBlocking { try $0.executeScript("BEGIN; LOCK TABLE tenants IN ACCESS EXCLUSIVE MODE") }
+            // Wait for the runner's next claim to queue behind the lock.
+            while Date() < deadline {
+                let waiting = (try? Scenario.scalar(database, """
+                    SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'
+                    """)) ?? 0
+                if waiting > 0 { return true }
+                usleep(20_000)
+            }
+            return false
+        }
+        #expect(blocked, "the runner never queued behind the lock")
+        let stopAt = Date()
+        runner.requestStop()
+        try await Task.sleep(for: .milliseconds(300))
+        try await offThePool { try locker.runBlocking { try $0.executeScript("COMMIT") } }
+        let result = try await summary
+        let seconds = Date().timeIntervalSince(stopAt)
+        #expect(result.status == "interrupted")
+        #expect(seconds < 5, "the stop took \(seconds) s: it waited for the grace period")
+        #expect(try Scenario.scalar(db, "SELECT count(*) FROM runs WHERE status = 'running'") == 0)
+        print("stop during a claim in flight: the run ended \(String(format: "%.2f", seconds)) s after the stop request (grace 20 s)")
+    }
+
     // MARK: - Console outage
 
     /// Every console call fails for a while, then the console recovers: the runner backs off, never spends
