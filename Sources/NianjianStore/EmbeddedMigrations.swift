@@ -204,6 +204,8 @@ CREATE TABLE runs (
     status              text NOT NULL DEFAULT 'running'
                         CHECK (status IN ('running', 'completed', 'interrupted', 'failed')),
     started_at          timestamptz NOT NULL DEFAULT now(),
+    -- Touched by every claim: a run whose runner died stops being touched and is closed by the rescuer.
+    heartbeat_at        timestamptz NOT NULL DEFAULT now(),
     finished_at         timestamptz,
     claimed             integer NOT NULL DEFAULT 0,
     by_state            jsonb NOT NULL DEFAULT '{}'

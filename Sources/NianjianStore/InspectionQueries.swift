@@ -137,7 +137,8 @@ public enum InspectionQueries {
                     WHERE i.tenant_id = s.id AND i.state = 'in_review' AND i.lease_owner IS NULL AND i.next_poll_at <= $1
                     ORDER BY i.next_poll_at, i.id LIMIT s.n FOR UPDATE SKIP LOCKED) p
             ),
-            picked AS (SELECT * FROM resume UNION ALL SELECT * FROM attempt UNION ALL SELECT * FROM poll)
+            picked AS (SELECT * FROM resume UNION ALL SELECT * FROM attempt UNION ALL SELECT * FROM poll),
+            alive AS (UPDATE runs SET heartbeat_at = now() WHERE runner_id = $3 AND status = 'running')
             UPDATE inspections i
                SET lease_owner = $3, lease_expires_at = now() + make_interval(secs => $5::double precision),
                    lease_token = token.value
@@ -347,10 +348,17 @@ public enum InspectionQueries {
     }
 
     /// The rescuer: returns the work of runners whose leases expired (they died) to be claimed again, each
-    /// with a `lease_expired` event. A `submitting` inspection keeps its idempotency key.
+    /// with a `lease_expired` event. A `submitting` inspection keeps its idempotency key. Runs whose runner
+    /// died (no claim for ten lease lengths, no lease held) are closed as interrupted.
     @discardableResult
-    public static func rescueExpiredLeases(_ session: PostgresSession, businessNow: Timestamp, actor: String) throws -> Int {
+    public static func rescueExpiredLeases(_ session: PostgresSession, businessNow: Timestamp, actor: String,
+                                           leaseSeconds: Double = 30) throws -> Int {
         try session.query("""
+            UPDATE runs r SET status = 'interrupted', finished_at = now()
+             WHERE r.status = 'running' AND r.heartbeat_at < now() - make_interval(secs => $1::double precision * 10)
+               AND NOT EXISTS (SELECT 1 FROM inspections i WHERE i.lease_owner = r.runner_id)
+            """, [.init(leaseSeconds)])
+        return try session.query("""
             WITH expired AS (
                 UPDATE inspections i SET lease_owner = NULL, lease_expires_at = NULL, lease_token = NULL, updated_at = now()
                   FROM (SELECT tenant_id, id, lease_owner FROM inspections
