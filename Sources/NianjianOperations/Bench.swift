@@ -17,8 +17,9 @@ public struct BenchOptions: Sendable {
     /// Per-tenant console calls per second (latency scenario).
     public var submitRate: Double?
     public var pollRate: Double?
-    /// Claim and write batch of the runner, and of the SQL floor.
-    public var batch: Int = 1000
+    /// Claim and write batch of the runner, and of the SQL floor (nil: 1000; latency: about one second of
+    /// the calls the rate limits allow, so that due polls are not held back behind rate-limited submits).
+    public var batch: Int?
     /// Connections in the runner's pool.
     public var connections: Int = 4
     public var seed: UInt64 = 7
@@ -141,6 +142,8 @@ final class BenchDatabase: @unchecked Sendable {
 
     func close() {
         database.close()
+        // NIANJIAN_BENCH_KEEP: leave the database for a look at its plans and rows.
+        if ProcessInfo.processInfo.environment["NIANJIAN_BENCH_KEEP"] != nil { return }
         guard let admin = try? PostgresConnection.connectBlocking(server.connectionString, label: "bench-drop") else { return }
         defer { admin.close() }
         let name = self.name
@@ -171,10 +174,11 @@ enum Bench {
         job.poll = PollSchedule(firstPollAfterBusinessDays: 0, firstPollAfterSeconds: 0, thenEveryBusinessDays: 0, thenEverySeconds: 0.05)
         job.submitRate = 0
         job.pollRate = 0
-        job.globalConcurrency = max(64, options.batch * 2)
-        job.perTenantConcurrency = max(8, options.batch)
-        job.claimBatch = options.batch
-        job.writeBatch = options.batch
+        let batch = options.batch ?? 1000
+        job.globalConcurrency = max(64, batch * 2)
+        job.perTenantConcurrency = max(8, batch)
+        job.claimBatch = batch
+        job.writeBatch = batch
         job.flushMilliseconds = 5
         job.leaseSeconds = 30
         job.heartbeatSeconds = 10

@@ -97,7 +97,7 @@ public enum BenchMemory {
         }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["bench", "memory-worker", "--batch", String(options.batch), "--connections", String(options.connections),
+        process.arguments = ["bench", "memory-worker", "--batch", String(options.batch ?? 1000), "--connections", String(options.connections),
                              "--worker-seconds", String(options.workerSeconds), "--worker-processed", String(options.workerProcessed),
                              "--seed", String(options.seed)]
         var environment = ProcessInfo.processInfo.environment

@@ -39,22 +39,33 @@ public enum BenchScenarios {
         try database.runBlocking { try BenchQueries.vacuumAnalyze($0) }
 
         // The floor, from one session.
-        let floorIds = floor.ids, batch = options.batch
+        let floorIds = floor.ids, batch = options.batch ?? 1000
         let floorSeconds = try database.runBlocking { session -> Double in
             let clock = AsOfBusinessClock(date: Bench.asOf)
             let owner = "sql-floor"
             let started = Bench.seconds()
             var rounds = 0
             let limit = 20 * (count / max(1, batch) + 10)
-            while try BenchQueries.floorClaim(session, owner: owner, tenantIds: floorIds, batchSize: batch, leaseSeconds: 30,
-                                              now: clock.now()) > 0 {
-                try BenchQueries.floorValidate(session, owner: owner, now: clock.now())
-                try BenchQueries.floorRecordSubmissions(session, owner: owner, now: clock.now())
-                try BenchQueries.floorMarkSubmitted(session, owner: owner, now: clock.now())
-                try BenchQueries.floorPoll(session, owner: owner)
-                try BenchQueries.floorApprove(session, owner: owner, now: clock.now())
+            var spent = [Double](repeating: 0, count: 6)
+            @discardableResult func timed<T>(_ step: Int, _ body: () throws -> T) rethrows -> T {
+                let start = Bench.seconds()
+                defer { spent[step] += Bench.seconds() - start }
+                return try body()
+            }
+            while try timed(0, { try BenchQueries.floorClaim(session, owner: owner, tenantIds: floorIds, batchSize: batch,
+                                                             leaseSeconds: 30, now: clock.now()) }) > 0 {
+                try timed(1) { try BenchQueries.floorValidate(session, owner: owner, now: clock.now()) }
+                try timed(2) { try BenchQueries.floorRecordSubmissions(session, owner: owner, now: clock.now()) }
+                try timed(3) { try BenchQueries.floorMarkSubmitted(session, owner: owner, now: clock.now()) }
+                try timed(4) { try BenchQueries.floorPoll(session, owner: owner) }
+                try timed(5) { try BenchQueries.floorApprove(session, owner: owner, now: clock.now()) }
                 rounds += 1
                 if rounds > limit { throw BenchError("the SQL floor made no progress after \(rounds) rounds") }
+            }
+            if ProcessInfo.processInfo.environment["NIANJIAN_BENCH_TRACE"] != nil {
+                let names = ["claim", "validate", "console submit", "submitted", "console poll", "approve"]
+                let text = zip(names, spent).map { "\($0.0) \(Bench.format($0.1, 2))s" }.joined(separator: ", ")
+                FileHandle.standardError.write(Data("sql floor: \(rounds) rounds; \(text)\n".utf8))
             }
             return Bench.seconds() - started
         }
@@ -78,7 +89,7 @@ public enum BenchScenarios {
             scenario: "throughput",
             fields: [("inspections", .int(count)), ("seconds", .double(night.seconds)), ("per_second", .double(perSecond)),
                      ("sql_floor_per_second", .double(floorPerSecond)), ("ratio", .double(ratio)), ("tenants", .int(tenants)),
-                     ("sql_floor_seconds", .double(floorSeconds)), ("batch", .int(options.batch))],
+                     ("sql_floor_seconds", .double(floorSeconds)), ("batch", .int(batch))],
             rows: [("inspections (tenants)", "\(count) (\(tenants))", "", ""),
                    ("runner: seconds", Bench.format(night.seconds, 2), "", ""),
                    ("runner: inspections/s", Bench.format(perSecond), "", ""),
@@ -97,6 +108,7 @@ public enum BenchScenarios {
         let submitRate = options.submitRate ?? 10
         let pollRate = options.pollRate ?? 10
         var settings = options
+        settings.batch = options.batch ?? max(tenants, Int((submitRate + pollRate) * Double(tenants) / 2))
         settings.p50Milliseconds = options.p50Milliseconds ?? 100
         settings.p99Milliseconds = options.p99Milliseconds ?? 500
         let bench = try BenchDatabase(server: server, connections: options.connections)

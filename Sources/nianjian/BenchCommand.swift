@@ -39,8 +39,8 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .customLong("poll-rate"), help: "latency: polls per second per tenant (default 10).")
     var pollRate: Double?
 
-    @Option(name: .long, help: "Claim and write batch of the runner and of the SQL floor.")
-    var batch = 1000
+    @Option(name: .long, help: "Claim and write batch of the runner and of the SQL floor (default 1000; latency: one second of calls).")
+    var batch: Int?
 
     @Option(name: .long, help: "Connections of the runner's pool.")
     var connections = 4
@@ -64,7 +64,7 @@ struct BenchCommand: ParsableCommand {
         for (name, value) in [("--inspections", inspections), ("--tenants", tenants)] {
             if let value, value < 1 { throw ValidationError("\(name) must be at least 1") }
         }
-        guard batch >= 1, connections >= 1, baseline >= 1, seed >= 0 else {
+        guard (batch ?? 1) >= 1, connections >= 1, baseline >= 1, seed >= 0 else {
             throw ValidationError("--batch, --connections and --baseline must be at least 1, --seed at least 0")
         }
         for (name, value) in [("--p50-ms", p50), ("--p99-ms", p99)] {
