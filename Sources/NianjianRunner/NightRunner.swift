@@ -294,21 +294,20 @@ public final class NightRunner: @unchecked Sendable {
         while inFlight < job.globalConcurrency, !ring.isEmpty, idleTurns < ring.count {
             if ringIndex >= ring.count { ringIndex = 0 }
             let tenantId = ring[ringIndex]
-            guard let lane = tenants[tenantId], let next = lane.peek() else {
+            guard let lane = tenants[tenantId], !lane.isEmpty else {
                 ring.remove(at: ringIndex)
                 continue
             }
             guard lane.inFlight < lane.maxConcurrency else {
                 ringIndex += 1; idleTurns += 1; continue
             }
-            let isSubmit: Bool
-            if case .submit = next.action { isSubmit = true } else { isSubmit = false }
-            guard lane.takeToken(submit: isSubmit, now: now) else {
-                earliestToken = min(earliestToken, lane.secondsUntilToken(submit: isSubmit, now: now))
+            // Submits and polls wait in separate queues, each spending its own bucket: a submit waiting for a
+            // token never holds back a poll whose bucket has one.
+            guard let next = lane.takeReady(now: now) else {
+                earliestToken = min(earliestToken, lane.secondsUntilReady(now: now))
                 ringIndex += 1; idleTurns += 1; continue
             }
             idleTurns = 0
-            _ = lane.pop()
             if lane.isEmpty { ring.remove(at: ringIndex) } else { ringIndex += 1 }
             start(next, lane: lane)
         }
@@ -713,8 +712,8 @@ final class TenantLane: @unchecked Sendable {
     let settings: TenantRunSettings
     let maxConcurrency: Int
     var inFlight = 0
-    private var items: [WorkItem] = []
-    private var head = 0
+    private var submits = LaneQueue()
+    private var polls = LaneQueue()
     private var submitBucket: TokenBucket
     private var pollBucket: TokenBucket
 
@@ -727,40 +726,64 @@ final class TenantLane: @unchecked Sendable {
         pollBucket = TokenBucket(ratePerSecond: pollRate, burst: settings.pollRate.map { max(1, $0) } ?? job.pollBurst, now: now)
     }
 
+    var isEmpty: Bool { submits.isEmpty && polls.isEmpty }
+
+    func push(_ item: WorkItem) {
+        if case .submit = item.action { submits.push(item) } else { polls.push(item) }
+    }
+
+    /// The next call whose bucket has a token (the token is taken): polls first, as they finish work.
+    func takeReady(now: Double) -> WorkItem? {
+        if !polls.isEmpty, pollBucket.take(now: now) { return polls.pop() }
+        if !submits.isEmpty, submitBucket.take(now: now) { return submits.pop() }
+        return nil
+    }
+
+    /// Seconds until a waiting call's bucket has a token.
+    func secondsUntilReady(now: Double) -> Double {
+        var wait = Double.infinity
+        if !polls.isEmpty { wait = min(wait, pollBucket.secondsUntilToken(now: now)) }
+        if !submits.isEmpty { wait = min(wait, submitBucket.secondsUntilToken(now: now)) }
+        return wait
+    }
+
+    func drain() -> [WorkItem] { polls.drain() + submits.drain() }
+
+    func pause(submit: Bool, until: Double) {
+        if submit { submitBucket.pause(until: until) } else { pollBucket.pause(until: until) }
+    }
+}
+
+/// A FIFO of work items that pops without shifting the array each time.
+struct LaneQueue {
+    private var items: [WorkItem] = []
+    private var head = 0
+
     var isEmpty: Bool { head >= items.count }
 
-    func push(_ item: WorkItem) { items.append(item) }
+    mutating func push(_ item: WorkItem) { items.append(item) }
 
-    func peek() -> WorkItem? { isEmpty ? nil : items[head] }
-
-    func pop() -> WorkItem? {
+    mutating func pop() -> WorkItem? {
         guard !isEmpty else { return nil }
         let item = items[head]
         head += 1
-        if head > 1024 && head * 2 > items.count {
+        // Popped items must not stay referenced (each may hold a whole company file): an emptied queue is
+        // cleared, and a long one compacted once half of it is consumed.
+        if head == items.count {
+            items.removeAll(keepingCapacity: true)
+            head = 0
+        } else if head >= 256 && head * 2 >= items.count {
             items.removeFirst(head)
             head = 0
         }
         return item
     }
 
-    func drain() -> [WorkItem] {
+    mutating func drain() -> [WorkItem] {
         let rest = Array(items[head...])
         items.removeAll()
         head = 0
         return rest
-    }
-
-    func takeToken(submit: Bool, now: Double) -> Bool {
-        submit ? submitBucket.take(now: now) : pollBucket.take(now: now)
-    }
-
-    func secondsUntilToken(submit: Bool, now: Double) -> Double {
-        submit ? submitBucket.secondsUntilToken(now: now) : pollBucket.secondsUntilToken(now: now)
-    }
-
-    func pause(submit: Bool, until: Double) {
-        if submit { submitBucket.pause(until: until) } else { pollBucket.pause(until: until) }
     }
 }
 
