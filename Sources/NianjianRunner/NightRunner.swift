@@ -123,6 +123,8 @@ public final class NightRunner: @unchecked Sendable {
     /// Runs the night and blocks until it is over. Call from a thread that may block (not the
     /// cooperative pool). Throws when the run could not be done (database unreachable, unknown tenant).
     public func run(handleSignals: Bool = false) throws -> RunSummary {
+        // Signals are caught from the first moment: a stop during start-up records the run as interrupted.
+        if handleSignals { queue.sync { installSignalHandlers() } }
         let start = clock.now()
         asOf = start.chinaDate
         nightEnd = start.adding(seconds: job.nightHours * 3600)
@@ -139,10 +141,10 @@ public final class NightRunner: @unchecked Sendable {
         for settings in loaded.found {
             tenants[settings.id] = TenantLane(settings: settings, job: job, now: now)
         }
-        let runner = options.runnerId, jobName = job.name, date = asOf, ids = tenantIds
+        let runner = options.runnerId, jobName = job.name, date = asOf, ids = tenantIds, lease = job.leaseSeconds
         let businessNow = start
         runId = try database.runBlocking { session in
-            try InspectionQueries.rescueExpiredLeases(session, businessNow: businessNow, actor: "rescuer:\(runner)")
+            try InspectionQueries.rescueExpiredLeases(session, businessNow: businessNow, actor: "rescuer:\(runner)", leaseSeconds: lease)
             return try RunQueries.startRun(session, runnerId: runner, jobName: jobName, asOf: date)
         }
         totalDue = (try? database.runBlocking { try RunQueries.countDue($0, tenantIds: ids, now: businessNow) }) ?? 0
@@ -152,7 +154,6 @@ public final class NightRunner: @unchecked Sendable {
             started = true
             // Stopped during start-up: record the run as interrupted, start nothing.
             if stopping { finish(status: "interrupted"); return }
-            if handleSignals { installSignalHandlers() }
             startTimers()
             claim()
         }
@@ -173,7 +174,9 @@ public final class NightRunner: @unchecked Sendable {
     private func claim() {
         guard !stopping, !finishing, !claiming, held < job.claimBatch else { return }
         claiming = true
-        let request = ClaimRequest(owner: options.runnerId, leaseSeconds: job.leaseSeconds, batchSize: job.claimBatch,
+        // The first claim of a run is a quarter batch: every tenant's first share reaches the console sooner.
+        let size = claimedCount == 0 ? max(1, job.claimBatch / 4) : job.claimBatch
+        let request = ClaimRequest(owner: options.runnerId, leaseSeconds: job.leaseSeconds, batchSize: size,
                                    now: clock.now(), tenantIds: tenantIds)
         databaseCall("claim", { try InspectionQueries.claimDue($0, request) }) { [self] claimed in
             claiming = false
@@ -520,7 +523,8 @@ public final class NightRunner: @unchecked Sendable {
 
     private func rescueThenClaim() {
         let now = clock.now(), actor = "rescuer:\(options.runnerId)"
-        databaseCall("rescue", { try InspectionQueries.rescueExpiredLeases($0, businessNow: now, actor: actor) }) { [self] _ in
+        let lease = job.leaseSeconds
+        databaseCall("rescue", { try InspectionQueries.rescueExpiredLeases($0, businessNow: now, actor: actor, leaseSeconds: lease) }) { [self] _ in
             claim()
             if held == 0 && !claiming { checkIdle() }
         }
@@ -621,7 +625,7 @@ public final class NightRunner: @unchecked Sendable {
         }
         addTimer(every: max(1, job.leaseSeconds)) { [self] in
             let now = clock.now(), actor = "rescuer:\(owner)"
-            databaseCall("rescue", { try InspectionQueries.rescueExpiredLeases($0, businessNow: now, actor: actor) }) { _ in }
+            databaseCall("rescue", { try InspectionQueries.rescueExpiredLeases($0, businessNow: now, actor: actor, leaseSeconds: lease) }) { _ in }
         }
         addTimer(every: 0.5) { [self] in
             onProgress?(RunProgress(done: doneCount, total: max(totalDue, doneCount), inFlight: inFlight, byState: totals(),
