@@ -181,46 +181,8 @@ public enum BenchQueries {
     /// The runner's fair claim (`InspectionQueries.claimDue`), for these tenants. Returns how many it leased.
     public static func floorClaim(_ session: PostgresSession, owner: String, tenantIds: [Int64], batchSize: Int,
                                   leaseSeconds: Double, now: Timestamp) throws -> Int {
-        try session.query("""
-            WITH token AS (SELECT nextval('lease_tokens') AS value),
-            active AS (
-                SELECT t.id, t.weight FROM tenants t
-                WHERE t.id = ANY($4::bigint[])
-                  AND (EXISTS (SELECT 1 FROM inspections i WHERE i.tenant_id = t.id AND i.state = 'pending'
-                                 AND i.lease_owner IS NULL AND i.next_attempt_at <= $1)
-                    OR EXISTS (SELECT 1 FROM inspections i WHERE i.tenant_id = t.id AND i.state = 'in_review'
-                                 AND i.lease_owner IS NULL AND i.next_poll_at <= $1)
-                    OR EXISTS (SELECT 1 FROM inspections i WHERE i.tenant_id = t.id AND i.state = 'submitting'
-                                 AND i.lease_owner IS NULL))
-            ),
-            share AS (
-                SELECT a.id, GREATEST(1, ceil($2::numeric * a.weight / sum(a.weight) OVER ()))::int AS n FROM active a
-            ),
-            resume AS (
-                SELECT p.tenant_id, p.id FROM share s CROSS JOIN LATERAL (
-                    SELECT i.tenant_id, i.id FROM inspections i
-                    WHERE i.tenant_id = s.id AND i.state = 'submitting' AND i.lease_owner IS NULL
-                    ORDER BY i.id LIMIT s.n FOR UPDATE SKIP LOCKED) p
-            ),
-            attempt AS (
-                SELECT p.tenant_id, p.id FROM share s CROSS JOIN LATERAL (
-                    SELECT i.tenant_id, i.id FROM inspections i
-                    WHERE i.tenant_id = s.id AND i.state = 'pending' AND i.lease_owner IS NULL AND i.next_attempt_at <= $1
-                    ORDER BY i.next_attempt_at, i.id LIMIT s.n FOR UPDATE SKIP LOCKED) p
-            ),
-            poll AS (
-                SELECT p.tenant_id, p.id FROM share s CROSS JOIN LATERAL (
-                    SELECT i.tenant_id, i.id FROM inspections i
-                    WHERE i.tenant_id = s.id AND i.state = 'in_review' AND i.lease_owner IS NULL AND i.next_poll_at <= $1
-                    ORDER BY i.next_poll_at, i.id LIMIT s.n FOR UPDATE SKIP LOCKED) p
-            ),
-            picked AS (SELECT * FROM resume UNION ALL SELECT * FROM attempt UNION ALL SELECT * FROM poll)
-            UPDATE inspections i
-               SET lease_owner = $3, lease_expires_at = now() + make_interval(secs => $5::double precision),
-                   lease_token = token.value
-              FROM picked p, token, tenants t
-             WHERE i.tenant_id = p.tenant_id AND i.id = p.id AND t.id = i.tenant_id
-            """, [.text(now.description), .init(batchSize), .text(owner), .intArray(tenantIds), .init(leaseSeconds)]).affectedRows
+        try session.query(InspectionQueries.fairClaimStatement,
+                          [.text(now.description), .init(batchSize), .text(owner), .intArray(tenantIds), .init(leaseSeconds)]).affectedRows
     }
 
     /// Validated, clean: `pending` → `submitting` with its idempotency key (lease kept), and the event.

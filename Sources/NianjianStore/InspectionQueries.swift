@@ -99,12 +99,9 @@ public struct NextDue: Sendable, Hashable {
 /// The runner's queries: claim, load, write back, heartbeat, rescue, release. One verb-named function per
 /// statement; every statement binds its parameters.
 public enum InspectionQueries {
-    /// Claims due work fairly: each tenant with due work gets a share of `batchSize` by weight, for each of
-    /// the three kinds of work (submissions to resume, pending attempts, polls), skipping rows other
-    /// runners hold (`FOR UPDATE SKIP LOCKED`). Every claimed row gets a lease and a new fencing token.
-    public static func claimDue(_ session: PostgresSession, _ request: ClaimRequest) throws -> [ClaimedInspection] {
-        let tenants: PostgresBind = request.tenantIds.map { PostgresBind.intArray($0) } ?? .null
-        let result = try session.query("""
+    /// The fair claim, without its RETURNING clause (the SQL floor of `nianjian bench` runs it as is).
+    /// $1 business now, $2 batch size, $3 owner, $4 tenant ids or NULL, $5 lease seconds.
+    static let fairClaimStatement = """
             WITH token AS (SELECT nextval('lease_tokens') AS value),
             active AS (
                 SELECT t.id, t.weight FROM tenants t
@@ -144,6 +141,15 @@ public enum InspectionQueries {
                    lease_token = token.value
               FROM picked p, token, tenants t
              WHERE i.tenant_id = p.tenant_id AND i.id = p.id AND t.id = i.tenant_id
+            """
+
+    /// Claims due work fairly: each tenant with due work gets a share of `batchSize` by weight, for each of
+    /// the three kinds of work (submissions to resume, pending attempts, polls), skipping rows other
+    /// runners hold (`FOR UPDATE SKIP LOCKED`). Every claimed row gets a lease and a new fencing token.
+    public static func claimDue(_ session: PostgresSession, _ request: ClaimRequest) throws -> [ClaimedInspection] {
+        let tenants: PostgresBind = request.tenantIds.map { PostgresBind.intArray($0) } ?? .null
+        let result = try session.query(fairClaimStatement + """
+
             RETURNING i.tenant_id, t.slug, i.id, i.service_id, i.company_id, i.cycle, i.due_on, i.state, i.attempts,
                       i.generation, i.idempotency_key, i.console_ticket, i.lease_token
             """, [.text(request.now.description), .init(request.batchSize), .text(request.owner), tenants,
