@@ -56,14 +56,18 @@ public enum TenantAdmin {
         try checkSettings(name: name, weight: weight, maxConcurrency: maxConcurrency)
         let submit = try submitRate.map { try normalizedRate($0, option: "--submit-rate") }
         let poll = try pollRate.map { try normalizedRate($0, option: "--poll-rate") }
-        return try database.runBlocking { session in
-            if try TenantQueries.findTenant(session, slug: slug) != nil {
-                throw OperationsError(code: "tenant_exists",
-                                      en: "tenant \(quoted(slug)) already exists: change it with `nianjian tenant set \(slug) …`",
-                                      zh: "租户 \(quoted(slug)) 已存在：请用 `nianjian tenant set \(slug) …` 修改")
+        let exists = OperationsError(code: "tenant_exists",
+                                     en: "tenant \(quoted(slug)) already exists: change it with `nianjian tenant set \(slug) …`",
+                                     zh: "租户 \(quoted(slug)) 已存在：请用 `nianjian tenant set \(slug) …` 修改")
+        do {
+            return try database.runBlocking { session in
+                if try TenantQueries.findTenant(session, slug: slug) != nil { throw exists }
+                return try TenantQueries.insertTenant(session, slug: slug, name: name, weight: weight, maxConcurrency: maxConcurrency,
+                                                      submitRate: submit, pollRate: poll)
             }
-            return try TenantQueries.insertTenant(session, slug: slug, name: name, weight: weight, maxConcurrency: maxConcurrency,
-                                                  submitRate: submit, pollRate: poll)
+        } catch let error as PostgresError where error.sqlState == "23505" {
+            // Added by someone else between the check and the insert.
+            throw exists
         }
     }
 

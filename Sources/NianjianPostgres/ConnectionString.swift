@@ -38,13 +38,11 @@ public struct ConnectionString: Sendable, CustomStringConvertible {
         var found: [String] = []
         let trimmed = raw.trimmingSpaces()
         if trimmed.hasPrefix("postgres://") || trimmed.hasPrefix("postgresql://") {
-            // userinfo is between "://" and the last "@" before the first "/" or "?" after it.
             if let schemeEnd = trimmed.firstRange(of: "://") {
                 let rest = trimmed[schemeEnd.upperBound...]
-                let authorityEnd = rest.firstIndex(where: { $0 == "/" || $0 == "?" }) ?? rest.endIndex
-                let authority = rest[..<authorityEnd]
-                if let at = authority.lastIndex(of: "@") {
-                    let userinfo = authority[..<at]
+                // Userinfo runs to the last "@": a password with an unencoded "/" or "?" is still all of it.
+                if let at = rest.lastIndex(of: "@") {
+                    let userinfo = rest[..<at]
                     if let colon = userinfo.firstIndex(of: ":") {
                         let password = String(userinfo[userinfo.index(after: colon)...])
                         found.append(password)

@@ -16,12 +16,6 @@ public final class PostgresConnection: @unchecked Sendable {
     let connectionString: ConnectionString
     let logger: Logger
 
-    private init(connectionString: ConnectionString, label: String, logger: Logger) {
-        self.connectionString = connectionString
-        self.queue = DispatchQueue(label: "nianjian.postgres.\(label)")
-        self.logger = logger
-    }
-
     /// A connection that opens at its first use.
     init(unopened connectionString: ConnectionString, label: String, logger: Logger) {
         self.connectionString = connectionString
@@ -38,7 +32,7 @@ public final class PostgresConnection: @unchecked Sendable {
     /// Connects; the blocking work happens on the new connection's queue.
     public static func connect(_ connectionString: ConnectionString, label: String = "connection",
                                logger: Logger = Logger(label: "nianjian.postgres")) async throws -> PostgresConnection {
-        let connection = PostgresConnection(connectionString: connectionString, label: label, logger: logger)
+        let connection = PostgresConnection(unopened: connectionString, label: label, logger: logger)
         try await connection.run { _ in }
         return connection
     }
@@ -46,7 +40,7 @@ public final class PostgresConnection: @unchecked Sendable {
     /// Connects from a thread that may block (not the cooperative pool).
     public static func connectBlocking(_ connectionString: ConnectionString, label: String = "connection",
                                        logger: Logger = Logger(label: "nianjian.postgres")) throws -> PostgresConnection {
-        let connection = PostgresConnection(connectionString: connectionString, label: label, logger: logger)
+        let connection = PostgresConnection(unopened: connectionString, label: label, logger: logger)
         try connection.queue.sync { try connection.openIfNeeded() }
         return connection
     }
@@ -111,8 +105,6 @@ public final class PostgresConnection: @unchecked Sendable {
         if !isHealthyOnQueue() { closeOnQueue() }
     }
 
-    public var isOpen: Bool { queue.sync { handle != nil } }
-
     private func openIfNeeded() throws {
         // A connection that died while idle is replaced before it is used.
         if handle != nil, isHealthyOnQueue() { return }
@@ -167,7 +159,12 @@ public final class PostgresConnection: @unchecked Sendable {
                 name = "nj_\(preparedNames.count + 1)"
                 let prepared = PQprepare(handle, name, sql, Int32(binds.count), nil)
                 defer { PQclear(prepared) }
-                try check(prepared, sql: sql)
+                do {
+                    try check(prepared, sql: sql)
+                } catch {
+                    if PQstatus(handle) != CONNECTION_OK { closeOnQueue() }
+                    throw error
+                }
                 preparedNames[sql] = name
             }
             result = withParameters(binds) { values, lengths, formats in
@@ -293,12 +290,6 @@ public struct PostgresSession {
     @discardableResult
     public func query(_ sql: String, _ binds: [PostgresBind] = []) throws -> PostgresResult {
         try connection.execute(sql, binds, prepare: true)
-    }
-
-    /// Runs a statement with bound parameters without preparing it (for one-off statements).
-    @discardableResult
-    public func queryOnce(_ sql: String, _ binds: [PostgresBind] = []) throws -> PostgresResult {
-        try connection.execute(sql, binds, prepare: false)
     }
 
     /// Runs one or more statements with no parameters (migrations, DDL).

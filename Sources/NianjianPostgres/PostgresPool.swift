@@ -36,7 +36,9 @@ public final class PostgresPool: @unchecked Sendable {
     /// Runs `body` on a pooled connection's queue and calls `completion` there: for Dispatch-based callers.
     public func withConnection<T>(_ body: @escaping @Sendable (PostgresSession) throws -> T,
                                   completion: @escaping @Sendable (Result<T, any Error>) -> Void) {
-        checkout { connection in
+        checkout(onClosed: {
+            completion(.failure(PostgresError(kind: .usage, message: "the connection pool is closed")))
+        }) { connection in
             connection.submit(body, completion: { result in
                 connection.discardIfBrokenOnQueue()
                 self.checkin(connection)
@@ -59,8 +61,13 @@ public final class PostgresPool: @unchecked Sendable {
         return try result.get()
     }
 
-    private func checkout(_ handler: @escaping (PostgresConnection) -> Void) {
+    private func checkout(onClosed: () -> Void, _ handler: @escaping (PostgresConnection) -> Void) {
         lock.lock()
+        if closed {
+            lock.unlock()
+            onClosed()
+            return
+        }
         if let connection = idle.popLast() {
             lock.unlock()
             handler(connection)

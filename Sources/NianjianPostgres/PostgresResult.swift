@@ -182,7 +182,9 @@ public struct PostgresRow: Sendable {
     public func json(_ column: Int) -> String? { string(column) }
 
     private func decodeError(_ column: Int, _ type: String, _ value: String) -> PostgresError {
-        PostgresError(kind: .decoding, message: "column \(column) of row \(row) is not a valid \(type): \(value.prefix(64))")
+        // The value may be personal data: it goes to the detail (logs), not the description.
+        PostgresError(kind: .decoding, message: "column \(column) of row \(row) is not a valid \(type)",
+                      detail: "value: \(value.prefix(64))")
     }
 }
 

@@ -85,6 +85,7 @@ public final class NightRunner: @unchecked Sendable {
     private var claiming = false
     private var loading = 0
     private var claimScheduled = false
+    private var idleCheckInFlight = false
     private var dispatchWakeScheduled = false
     private var writeBuffer: [PendingWrite] = []
     private var flushing = false
@@ -125,6 +126,31 @@ public final class NightRunner: @unchecked Sendable {
     public func run(handleSignals: Bool = false) throws -> RunSummary {
         // Signals are caught from the first moment: a stop during start-up records the run as interrupted.
         if handleSignals { queue.sync { installSignalHandlers() } }
+        do {
+            try startUp()
+        } catch {
+            // Start-up failed: give the signals back to the process.
+            queue.sync {
+                signalSources.forEach { $0.cancel() }
+                for number in [SIGINT, SIGTERM] { signal(number, SIG_DFL) }
+            }
+            throw error
+        }
+        queue.async { [self] in
+            started = true
+            // Stopped during start-up: record the run as interrupted, start nothing.
+            if stopping { finish(status: "interrupted"); return }
+            startTimers()
+            claim()
+        }
+        done.wait()
+        guard let summary else { throw RunnerError(description: "the run ended without a summary") }
+        if let failure { throw RunnerError(description: failure) }
+        return summary
+    }
+
+    /// Loads the tenants, rescues expired leases and records the run.
+    private func startUp() throws {
         let start = clock.now()
         asOf = start.chinaDate
         nightEnd = start.adding(seconds: job.nightHours * 3600)
@@ -150,17 +176,6 @@ public final class NightRunner: @unchecked Sendable {
         totalDue = (try? database.runBlocking { try RunQueries.countDue($0, tenantIds: ids, now: businessNow) }) ?? 0
         logger.info("run started", metadata: ["run_id": "\(runId)", "as_of": "\(asOf)", "runner": "\(runner)",
                                                "tenants": "\(loaded.found.count)", "due": "\(totalDue)"])
-        queue.async { [self] in
-            started = true
-            // Stopped during start-up: record the run as interrupted, start nothing.
-            if stopping { finish(status: "interrupted"); return }
-            startTimers()
-            claim()
-        }
-        done.wait()
-        guard let summary else { throw RunnerError(description: "the run ended without a summary") }
-        if let failure { throw RunnerError(description: failure) }
-        return summary
     }
 
     /// Stops claiming, lets in-flight work finish within the grace period, writes everything back,
@@ -240,7 +255,8 @@ public final class NightRunner: @unchecked Sendable {
                 guard case .success(let transition) = machine.transition(current, on: .leaseExpired, identity: identity(of: item),
                                                                           now: now, jitter: 0),
                       let key = transition.snapshot.idempotencyKey else {
-                    release([item]); continue
+                    failStuck(item, current, reason: "a resumed submission has no idempotency key")
+                    continue
                 }
                 current = transition.snapshot
                 enqueue(WorkItem(claim: item, snapshot: current, file: file, action: .submit(key: key)))
@@ -250,8 +266,7 @@ public final class NightRunner: @unchecked Sendable {
             let findingsJSON = FindingsJSON.encode(findings)
             switch machine.transition(current, on: .validated(findings: findings), identity: identity(of: item), now: now, jitter: 0) {
             case .failure(let error):
-                logger.warning("invalid transition", metadata: ["inspection": "\(item.id)", "error": "\(error)"])
-                release([item])
+                failStuck(item, current, reason: "\(error)")
             case .success(let transition):
                 let next = transition.snapshot
                 let update = makeUpdate(item, from: current, to: next, effects: transition.effects, event: "validated",
@@ -290,7 +305,7 @@ public final class NightRunner: @unchecked Sendable {
     /// Starts console calls round robin across tenants with ready work, within the global and per-tenant
     /// in-flight limits and each tenant's token buckets.
     private func dispatchWork() {
-        guard !ring.isEmpty else { return }
+        guard !ring.isEmpty, !finishing else { return }
         let now = DispatchTime.now().seconds
         var earliestToken = Double.infinity
         var idleTurns = 0
@@ -324,6 +339,10 @@ public final class NightRunner: @unchecked Sendable {
     }
 
     private func start(_ item: WorkItem, lane: TenantLane) {
+        if case .submit = item.action, item.file == nil {
+            failStuck(item.claim, item.snapshot, reason: "no company file to submit")
+            return
+        }
         inFlight += 1
         lane.inFlight += 1
         switch item.action {
@@ -379,8 +398,7 @@ public final class NightRunner: @unchecked Sendable {
         let jitter = Double.random(in: 0...1, using: &random)
         switch machine.transition(current, on: event, identity: identity(of: item), now: now, jitter: jitter) {
         case .failure(let error):
-            logger.warning("invalid transition", metadata: ["tenant": "\(item.tenantSlug)", "inspection": "\(item.id)", "error": "\(error)"])
-            release([item])
+            failStuck(item, current, reason: "\(error)")
         case .success(let transition):
             for effect in transition.effects {
                 if case .pauseTenant(let until) = effect, let lane = tenants[item.tenantId] {
@@ -395,6 +413,19 @@ public final class NightRunner: @unchecked Sendable {
             logger.debug("outcome", metadata: ["tenant": "\(item.tenantSlug)", "inspection": "\(item.id)",
                                                "from": "\(current.state.rawValue)", "to": "\(transition.snapshot.state.rawValue)"])
         }
+    }
+
+    /// The state machine refused a step (an answer it cannot use): the inspection fails with the reason, so an
+    /// operator sees it, instead of being claimed again at once and looping.
+    private func failStuck(_ item: ClaimedInspection, _ current: InspectionSnapshot, reason: String) {
+        logger.warning("invalid transition: inspection failed", metadata: ["tenant": "\(item.tenantSlug)", "inspection": "\(item.id)",
+                                                                          "reason": "\(reason)"])
+        var failed = current
+        failed.state = .failed
+        failed.lastError = "invalid transition: \(reason)"
+        let update = makeUpdate(item, from: current, to: failed, effects: [], event: "invalid_transition", findingsJSON: nil,
+                                now: clock.now(), release: true)
+        addWrites([PendingWrite(update: update, tenantId: item.tenantId, then: nil)])
     }
 
     private func makeUpdate(_ item: ClaimedInspection, from: InspectionSnapshot, to next: InspectionSnapshot,
@@ -461,7 +492,7 @@ public final class NightRunner: @unchecked Sendable {
                     continue
                 }
                 if let then = write.then {
-                    if stopping { release([then.claim]) } else { enqueue(then) }
+                    if stopping || finishing { release([then.claim]) } else { enqueue(then) }
                 } else {
                     held -= 1
                     doneCount += 1
@@ -493,9 +524,11 @@ public final class NightRunner: @unchecked Sendable {
 
     /// Nothing is held: wait for work due later tonight (retries, polls, leases of dead runners), or end.
     private func checkIdle() {
-        guard !stopping, !finishing, !claimScheduled else { return }
+        guard !stopping, !finishing, !claimScheduled, !idleCheckInFlight else { return }
+        idleCheckInFlight = true
         let ids = tenantIds, owner = options.runnerId
         databaseCall("next due", { try InspectionQueries.nextDue($0, tenantIds: ids, owner: owner) }) { [self] next in
+            idleCheckInFlight = false
             guard !stopping, held == 0, !claiming else { finishAfterStop(); return }
             let now = clock.now()
             logger.debug("idle check", metadata: ["due": "\(next.businessDue.map { "\($0)" } ?? "none")", "now": "\(now)",
@@ -578,21 +611,31 @@ public final class NightRunner: @unchecked Sendable {
         timers.forEach { $0.cancel() }
         signalSources.forEach { $0.cancel() }
         let owner = options.runnerId
-        let pending = writeBuffer.map(\.update)
+        let pending = writeBuffer
         writeBuffer.removeAll()
+        let updates = pending.map(\.update)
         let run = runId
-        let byState = totals()
-        let perTenant = byTenantState.map { (tenantId: $0.key, claimed: $0.value.values.reduce(0, +), byStateJSON: JSONText.counts($0.value)) }
-        let claimed = claimedCount
         let finalStatus = failure == nil ? status : "failed"
-        // Final writes, then every lease this runner still holds goes back, then the run's record.
-        databaseCall("finish", { session in
-            if !pending.isEmpty { try InspectionQueries.writeBack(session, pending, actor: owner, runId: run) }
+        // Final writes and every lease this runner still holds go back; then the run's record, counted after
+        // those writes.
+        databaseCall("finish", { session -> Set<InspectionKey> in
+            let written = updates.isEmpty ? [] : try InspectionQueries.writeBack(session, updates, actor: owner, runId: run)
             try InspectionQueries.releaseLeases(session, owner: owner)
-            try RunQueries.finishRun(session, runId: run, status: finalStatus, claimed: claimed,
-                                     byStateJSON: JSONText.counts(byState), perTenant: perTenant)
-        }, onFailure: { [self] in complete(status: "failed") }) { [self] _ in
-            complete(status: finalStatus)
+            return written
+        }, onFailure: { [self] in complete(status: "failed") }) { [self] written in
+            for write in pending where write.then == nil && written.contains(write.update.key) {
+                doneCount += 1
+                byTenantState[write.tenantId, default: [:]][write.update.to.rawValue, default: 0] += 1
+            }
+            let byState = totals()
+            let perTenant = byTenantState.map { (tenantId: $0.key, claimed: $0.value.values.reduce(0, +), byStateJSON: JSONText.counts($0.value)) }
+            let claimed = claimedCount
+            databaseCall("record run", { session in
+                try RunQueries.finishRun(session, runId: run, status: finalStatus, claimed: claimed,
+                                         byStateJSON: JSONText.counts(byState), perTenant: perTenant)
+            }, onFailure: { [self] in complete(status: "failed") }) { [self] _ in
+                complete(status: finalStatus)
+            }
         }
     }
 

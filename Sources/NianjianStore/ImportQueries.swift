@@ -187,15 +187,4 @@ public enum ImportQueries {
             """, [.init(tenantId), .text(source), .text(summaryJSON), .text(changesJSON)])
         return try result[0].requireInt64(0)
     }
-
-    /// Row counts of the tenant's tables (for checks and tests).
-    public static func countRows(_ session: PostgresSession) throws -> [String: Int] {
-        let result = try session.query("""
-            SELECT (SELECT count(*) FROM companies), (SELECT count(*) FROM contracts), (SELECT count(*) FROM services),
-                   (SELECT count(*) FROM materials), (SELECT count(*) FROM import_batches)
-            """)
-        let row = result[0]
-        return ["companies": try row.requireInt(0), "contracts": try row.requireInt(1), "services": try row.requireInt(2),
-                "materials": try row.requireInt(3), "import_batches": try row.requireInt(4)]
-    }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import NianjianConsole
 import NianjianDomain
 
 /// `nianjian check KIND VALUE`: exit 0 valid, 1 invalid, 2 usage error.
@@ -31,7 +32,7 @@ struct CheckCommand: ParsableCommand {
             }
             date = parsed
         } else {
-            date = Timestamp(seconds: Date().timeIntervalSince1970).chinaDate
+            date = SystemBusinessClock().now().chinaDate
         }
         guard let verdict = IdentifierCheck.check(kind: kind, value: value, on: date) else {
             printError("unknown kind '\(kind)': use one of \(IdentifierCheck.kinds.joined(separator: ", ")) / 未知类型")

@@ -44,7 +44,7 @@ struct DatabaseCommand: ParsableCommand {
                 printOut("data: \(server.dataDirectory)")
                 printOut("socket: \(server.socketDirectory)")
                 printOut(server.isRunning ? "running" : (server.isInitialized ? "stopped" : "not created yet"))
-                printOut("psql \"\(server.connectionString().raw)\"")
+                printOut("psql \"\(server.connectionString().redacted)\"")
             }
         }
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import NianjianConsole
 import NianjianDomain
 import NianjianOperations
 
@@ -47,7 +48,7 @@ struct RequeueCommand: ParsableCommand {
                 states.append(parsed)
             }
             let now = try asOf.map { Timestamp(chinaDate: try OperatorCLI.date($0), hour: Planner.nightStartHour) }
-                ?? Timestamp(seconds: Date().timeIntervalSince1970)
+                ?? SystemBusinessClock().now()
             let database = try CommandDatabase.open(maximumConnections: 1)
             defer { database.close() }
             let record = try TenantAdmin.resolve(database: database, slug: tenant)

@@ -39,13 +39,8 @@ struct RunCommand: ParsableCommand {
         try runCommand {
             try LogSetup.bootstrap(format: logFormat, level: logLevel)
             let definition = try RunCommand.loadJob(job)
-            var date: CivilDate?
-            if let asOf {
-                guard let parsed = CivilDate(iso: asOf) else {
-                    throw UserFacingError(description: "--as-of must be a date YYYY-MM-DD / --as-of 应为日期 YYYY-MM-DD", exitCode: 2)
-                }
-                date = parsed
-            }
+            // Without --as-of the real clock runs the night.
+            let date = try asOf.map { try OperatorCLI.date($0) }
             let database = try CommandDatabase.open(maximumConnections: 8)
             defer { database.close() }
             let summary = try RunCommand.runNight(database: database, job: definition, tenants: tenant.isEmpty ? nil : tenant,
@@ -83,6 +78,7 @@ struct RunCommand: ParsableCommand {
             "by_tenant": summary.byTenant,
             "seconds": (summary.seconds * 1000).rounded() / 1000,
             "status": summary.status,
+            "fenced_out": summary.fencedOut,
         ]
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
         return String(decoding: data, as: UTF8.self)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import NianjianConsole
 import NianjianDomain
 import NianjianOperations
 import NianjianStore
@@ -19,7 +20,7 @@ enum OperatorCLI {
 
     /// `--as-of DATE`, or today in China.
     static func date(_ text: String?, option: String = "--as-of") throws -> CivilDate {
-        guard let text else { return Timestamp(seconds: Date().timeIntervalSince1970).chinaDate }
+        guard let text else { return SystemBusinessClock().now().chinaDate }
         guard let date = CivilDate(iso: text) else {
             throw UserFacingError(description: "\(option) must be a date YYYY-MM-DD / \(option) 应为日期 YYYY-MM-DD", exitCode: 2)
         }
