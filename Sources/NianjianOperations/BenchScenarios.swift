@@ -159,7 +159,10 @@ public enum BenchScenarios {
         let loaded = try Bench.load(database, prefix: "fair", counts: counts, seed: options.seed)
         try database.runBlocking { try BenchQueries.vacuumAnalyze($0) }
 
-        let night = try Bench.runNight(database, job: Bench.fastJob(options))
+        // Fairness is measured with the shipped job's batch (Jobs/nightly.yml, 500) unless --batch says otherwise.
+        var fairnessOptions = options
+        fairnessOptions.batch = options.batch ?? JobDefinition().claimBatch
+        let night = try Bench.runNight(database, job: Bench.fastJob(fairnessOptions))
         let outcome = try database.runBlocking { try BenchQueries.outcome($0, tenantIds: nil) }
         try Bench.requireAllApproved(outcome, expected: count, what: "fairness")
         let runId = night.summary.runId

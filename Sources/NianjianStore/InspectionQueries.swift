@@ -103,15 +103,21 @@ public enum InspectionQueries {
     /// $1 business now, $2 batch size, $3 owner, $4 tenant ids or NULL, $5 lease seconds.
     static let fairClaimStatement = """
             WITH token AS (SELECT nextval('lease_tokens') AS value),
+            -- Tenants with due work, each found by index probes that stop at the first row (a hashed EXISTS
+            -- would read every due row of a million-row backlog on every claim).
             active AS (
                 SELECT t.id, t.weight FROM tenants t
+                CROSS JOIN LATERAL (
+                    (SELECT 1 FROM inspections i WHERE i.tenant_id = t.id AND i.state = 'pending'
+                        AND i.lease_owner IS NULL AND i.next_attempt_at <= $1 LIMIT 1)
+                    UNION ALL
+                    (SELECT 1 FROM inspections i WHERE i.tenant_id = t.id AND i.state = 'in_review'
+                        AND i.lease_owner IS NULL AND i.next_poll_at <= $1 LIMIT 1)
+                    UNION ALL
+                    (SELECT 1 FROM inspections i WHERE i.tenant_id = t.id AND i.state = 'submitting'
+                        AND i.lease_owner IS NULL LIMIT 1)
+                    LIMIT 1) due
                 WHERE ($4::bigint[] IS NULL OR t.id = ANY($4::bigint[]))
-                  AND (EXISTS (SELECT 1 FROM inspections i WHERE i.tenant_id = t.id AND i.state = 'pending'
-                                 AND i.lease_owner IS NULL AND i.next_attempt_at <= $1)
-                    OR EXISTS (SELECT 1 FROM inspections i WHERE i.tenant_id = t.id AND i.state = 'in_review'
-                                 AND i.lease_owner IS NULL AND i.next_poll_at <= $1)
-                    OR EXISTS (SELECT 1 FROM inspections i WHERE i.tenant_id = t.id AND i.state = 'submitting'
-                                 AND i.lease_owner IS NULL))
             ),
             share AS (
                 SELECT a.id, GREATEST(1, ceil($2::numeric * a.weight / sum(a.weight) OVER ()))::int AS n FROM active a
