@@ -272,7 +272,8 @@ struct HardeningTests {
         let started = Date()
         try Scenario.load(loader, tenants: (0..<8).map { .init(slug: "four-\($0)", companies: 2_500) })
         let loaded = Date()
-        let job = testJob { $0.claimBatch = 250; $0.writeBatch = 250 }
+        // Leases that cannot expire on a loaded machine: then nothing may be submitted twice.
+        let job = testJob { $0.claimBatch = 250; $0.writeBatch = 250; $0.leaseSeconds = 60; $0.heartbeatSeconds = 5 }
         let databases = (0..<4).map { _ in handle.open(maximumConnections: 4) }
         defer { databases.forEach { $0.close() } }
         let runners = databases.enumerated().map { makeRunner($0.element, job, runnerId: "four-\($0.offset)").runner }
