@@ -127,8 +127,8 @@ final class BenchDatabase: @unchecked Sendable {
         defer { admin.close() }
         let name = self.name
         try admin.runBlocking { session in
-            try BenchQueries.dropDatabase(session, name: name)
-            try BenchQueries.createDatabase(session, name: name)
+            try AdminQueries.dropDatabase(session, name: name)
+            try AdminQueries.createDatabase(session, name: name)
         }
         connectionString = server.connectionString.database(name)
         database = Database(connectionString, maximumConnections: max(2, connections))
@@ -147,7 +147,7 @@ final class BenchDatabase: @unchecked Sendable {
         guard let admin = try? PostgresConnection.connectBlocking(server.connectionString, label: "bench-drop") else { return }
         defer { admin.close() }
         let name = self.name
-        _ = try? admin.runBlocking { session in try BenchQueries.dropDatabase(session, name: name) }
+        _ = try? admin.runBlocking { session in try AdminQueries.dropDatabase(session, name: name) }
     }
 }
 

@@ -71,8 +71,8 @@ public struct EmbeddedPostgres: Sendable {
         (try? run(binaries + "/pg_ctl", ["status", "-D", dataDirectory]).status) == 0
     }
 
-    /// Initialises the cluster if needed, starts it if it is not running, creates the database; returns the
-    /// connection string.
+    /// Initialises the cluster if needed and starts it if it is not running; returns the connection string of
+    /// `options.databaseName` (the store creates that database: `DatabaseLocation.resolve`).
     @discardableResult
     public func start() throws -> ConnectionString {
         try prepareFolders()
@@ -92,7 +92,6 @@ public struct EmbeddedPostgres: Sendable {
                 throw Failure(description: "PostgreSQL did not start (pg_ctl exit \(result.status)):\n\(result.output)\n\(tail)\nlog: \(log)")
             }
         }
-        try createDatabaseIfMissing(options.databaseName)
         return connectionString()
     }
 
@@ -108,18 +107,6 @@ public struct EmbeddedPostgres: Sendable {
         try? stop(immediate: true)
         try? FileManager.default.removeItem(atPath: dataDirectory)
         if socketDirectory != dataDirectory { try? FileManager.default.removeItem(atPath: socketDirectory) }
-    }
-
-    public func createDatabaseIfMissing(_ name: String) throws {
-        let admin = try PostgresConnection.connectBlocking(connectionString(database: "postgres"), label: "embedded-admin")
-        defer { admin.close() }
-        try admin.runBlocking { session in
-            let exists = try session.query("SELECT 1 FROM pg_database WHERE datname = $1", [.text(name)])
-            if exists.rowCount == 0 {
-                // Identifiers cannot be bound; the name is quoted as an identifier.
-                try session.executeScript("CREATE DATABASE \(quoteIdentifier(name))")
-            }
-        }
     }
 
     private func prepareFolders() throws {

@@ -43,14 +43,6 @@ public struct BenchConsoleCalls: Sendable, Hashable {
 public enum BenchQueries {
     // MARK: - A fresh database
 
-    public static func createDatabase(_ session: PostgresSession, name: String) throws {
-        try session.executeScript("CREATE DATABASE \(quoteIdentifier(name))")
-    }
-
-    public static func dropDatabase(_ session: PostgresSession, name: String) throws {
-        try session.executeScript("DROP DATABASE IF EXISTS \(quoteIdentifier(name)) WITH (FORCE)")
-    }
-
     /// Refreshes statistics and clears dead rows so that each measured phase starts from the same state.
     public static func vacuumAnalyze(_ session: PostgresSession) throws {
         try session.executeScript("VACUUM ANALYZE")

@@ -15,8 +15,17 @@ public struct DatabaseLocation: Sendable {
             return DatabaseLocation(connectionString: ConnectionString(url), embedded: nil)
         }
         let server = try EmbeddedPostgres(options: .init(home: embeddedHome(environment: environment)))
+        return DatabaseLocation(connectionString: try start(server), embedded: server)
+    }
+
+    /// Starts an embedded cluster and creates its database when missing; returns that database's connection string.
+    public static func start(_ server: EmbeddedPostgres) throws -> ConnectionString {
         let connectionString = try server.start()
-        return DatabaseLocation(connectionString: connectionString, embedded: server)
+        let admin = try PostgresConnection.connectBlocking(server.connectionString(database: "postgres"), label: "embedded-admin")
+        defer { admin.close() }
+        let name = server.options.databaseName
+        try admin.runBlocking { try AdminQueries.createDatabaseIfMissing($0, name: name) }
+        return connectionString
     }
 
     public static func embeddedHome(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {

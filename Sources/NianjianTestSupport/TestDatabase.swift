@@ -15,7 +15,7 @@ public enum TestDatabase {
         let admin = try PostgresConnection.connectBlocking(server.admin, label: "test-admin")
         defer { admin.close() }
         try admin.runBlocking { session in
-            try session.executeScript("CREATE DATABASE \(quoteIdentifier(name)) TEMPLATE \(quoteIdentifier(server.template)) STRATEGY FILE_COPY")
+            try AdminQueries.createDatabase(session, name: name, template: server.template)
         }
         return TestDatabaseHandle(name: name, connectionString: server.admin.database(name), admin: server.admin)
     }
@@ -58,7 +58,7 @@ public final class TestDatabaseHandle: Sendable {
         guard let admin = try? PostgresConnection.connectBlocking(admin, label: "test-drop") else { return }
         defer { admin.close() }
         _ = try? admin.runBlocking { session in
-            try session.executeScript("DROP DATABASE IF EXISTS \(quoteIdentifier(name)) WITH (FORCE)")
+            try AdminQueries.dropDatabase(session, name: name)
         }
     }
 }
@@ -117,8 +117,8 @@ final class TestServer: Sendable {
         let template = "nj_template_\(getpid())"
         let connection = try PostgresConnection.connectBlocking(admin, label: "test-template")
         try connection.runBlocking { session in
-            try session.executeScript("DROP DATABASE IF EXISTS \(quoteIdentifier(template))")
-            try session.executeScript("CREATE DATABASE \(quoteIdentifier(template))")
+            try AdminQueries.dropDatabase(session, name: template)
+            try AdminQueries.createDatabase(session, name: template)
         }
         connection.close()
         let templateConnection = try PostgresConnection.connectBlocking(admin.database(template), label: "test-migrate")

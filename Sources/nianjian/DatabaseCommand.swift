@@ -19,7 +19,7 @@ struct DatabaseCommand: ParsableCommand {
         func run() throws {
             try runCommand {
                 let server = try DatabaseCommand.server()
-                let connection = try server.start()
+                let connection = try DatabaseLocation.start(server)
                 printOut("running: \(connection.redacted)")
             }
         }

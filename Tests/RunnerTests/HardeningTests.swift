@@ -37,7 +37,7 @@ struct HardeningTests {
         let home = NSTemporaryDirectory() + "nj-restart-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         let server = try EmbeddedPostgres(options: .init(home: home, durable: false, databaseName: "nianjian"))
         defer { server.destroy(); try? FileManager.default.removeItem(atPath: home) }
-        let connection = try server.start()
+        let connection = try DatabaseLocation.start(server)
         let db = Database(connection, maximumConnections: 8)
         defer { db.close() }
         _ = try db.migrate()
@@ -93,7 +93,7 @@ struct HardeningTests {
         let home = NSTemporaryDirectory() + "nj-restart2-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         let server = try EmbeddedPostgres(options: .init(home: home, durable: false, databaseName: "nianjian"))
         defer { server.destroy(); try? FileManager.default.removeItem(atPath: home) }
-        let connection = try server.start()
+        let connection = try DatabaseLocation.start(server)
         let db = Database(connection, maximumConnections: 2)
         defer { db.close() }
         _ = try db.migrate()
