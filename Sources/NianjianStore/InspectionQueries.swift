@@ -258,7 +258,8 @@ public enum InspectionQueries {
 
     /// Writes a batch of outcomes in one statement (one transaction): each inspection's new state, its
     /// event, and for approvals the service renewal. A row whose lease token or state no longer matches (its
-    /// lease expired and another runner took it) is left alone: fencing. Returns the keys that were written.
+    /// lease expired and another runner took it) is left alone: fencing. Returns the keys that were written
+    /// (a retried batch that had committed reports its rows as written).
     @discardableResult
     public static func writeBack(_ session: PostgresSession, _ updates: [InspectionUpdate], actor: String,
                                  runId: Int64?) throws -> Set<InspectionKey> {
@@ -315,6 +316,12 @@ public enum InspectionQueries {
                   FROM renewals r WHERE s.tenant_id = r.tenant_id AND s.id = r.service_id
             )
             SELECT tenant_id, id FROM updated
+            UNION
+            -- A retry of a batch whose COMMIT succeeded but whose answer was lost: rows already in their new state
+            -- (lease kept with our token, or given back) count as written, without a second event.
+            SELECT u.tenant_id, u.id FROM input u JOIN inspections i ON i.tenant_id = u.tenant_id AND i.id = u.id
+             WHERE u.from_state <> u.to_state AND i.state = u.to_state
+               AND ((NOT u.release AND i.lease_token = u.lease_token) OR (u.release AND i.lease_owner IS NULL))
             """, [
                 .intArray(updates.map(\.key.tenantId)), .intArray(updates.map(\.key.id)), .intArray(updates.map(\.leaseToken)),
                 .textArray(updates.map(\.from.rawValue)), .textArray(updates.map(\.to.rawValue)),

@@ -38,3 +38,39 @@ struct RescuerTests {
         #expect(try Scenario.scalar(db, "SELECT count(*) FROM runs WHERE runner_id = 'live-runner' AND status = 'running'") == 1)
     }
 }
+
+@Suite("write-back")
+struct WriteBackTests {
+    /// A batch retried after its COMMIT succeeded (the answer was lost) reports its rows as written and adds
+    /// no second event; a stale token is still fenced out.
+    @Test func aRetriedCommittedBatchCountsAsWrittenOnce() async throws {
+        let handle = try TestDatabase.fresh()
+        defer { handle.drop() }
+        let db = handle.open()
+        defer { db.close() }
+        try Scenario.load(db, tenants: [.init(slug: "retry", companies: 2)])
+        let now = Timestamp(chinaDate: Scenario.asOf, hour: 2)
+        let claimed = try db.runBlocking {
+            try InspectionQueries.claimDue($0, ClaimRequest(owner: "r1", leaseSeconds: 30, batchSize: 10, now: now, tenantIds: nil))
+        }
+        #expect(claimed.count == 2)
+        let updates = claimed.map { item in
+            InspectionUpdate(key: item.key, leaseToken: item.leaseToken, from: .pending, to: .submitting, attempts: 0,
+                             generation: 0, idempotencyKey: "k-\(item.id)", ticket: nil, nextAttemptAt: nil, nextPollAt: nil,
+                             findingsJSON: "[]", rejectionReason: nil, lastError: nil, releaseLease: false,
+                             eventKind: "validated", eventDetailJSON: "{}", businessAt: now)
+        }
+        let first = try db.runBlocking { try InspectionQueries.writeBack($0, updates, actor: "r1", runId: nil) }
+        let again = try db.runBlocking { try InspectionQueries.writeBack($0, updates, actor: "r1", runId: nil) }
+        #expect(first.count == 2 && again == first)
+        #expect(try Scenario.scalar(db, "SELECT count(*) FROM inspection_events WHERE kind = 'validated'") == 2)
+        // A writer holding another token is fenced out.
+        let stale = updates.map { update -> InspectionUpdate in
+            var copy = update
+            copy.leaseToken += 1000
+            return copy
+        }
+        let fenced = try db.runBlocking { try InspectionQueries.writeBack($0, stale, actor: "r2", runId: nil) }
+        #expect(fenced.isEmpty)
+    }
+}
