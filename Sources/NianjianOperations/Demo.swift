@@ -463,7 +463,7 @@ public enum Demo {
             }
         }
         let companiesText = CSVWriter.document(companyRows, byteOrderMark: false)
-        guard let gb18030 = encode(companiesText, as: "GB18030") else {
+        guard let gb18030 = TextDecoding.encode(companiesText, as: "GB18030") else {
             throw OperationsError(code: "iconv", en: "this system's iconv cannot write GB18030",
                                   zh: "本系统的 iconv 无法写出 GB18030 编码")
         }
@@ -493,28 +493,6 @@ public enum Demo {
                                   en: "cannot write \(quoted(path)): \(error.localizedDescription); check the folder is writable or choose another with --output-dir",
                                   zh: "无法写入 \(quoted(path))：请检查目录可写，或用 --output-dir 指定其他目录")
         }
-    }
-
-    /// UTF-8 text in another encoding through iconv; nil when iconv refuses.
-    static func encode(_ text: String, as encoding: String) -> [UInt8]? {
-        guard let descriptor = iconv_open(encoding, "UTF-8"), Int(bitPattern: descriptor) != -1 else { return nil }
-        defer { iconv_close(descriptor) }
-        var input = Array(text.utf8)
-        var output = [UInt8](repeating: 0, count: input.count * 2 + 16)
-        let capacity = output.count
-        let (result, inputLeft, outputLeft): (Int, Int, Int) = input.withUnsafeMutableBufferPointer { inBuffer in
-            output.withUnsafeMutableBufferPointer { outBuffer in
-                guard let inBase = inBuffer.baseAddress, let outBase = outBuffer.baseAddress else { return (0, 0, capacity) }
-                var inPointer: UnsafeMutablePointer<CChar>? = UnsafeMutableRawPointer(inBase).assumingMemoryBound(to: CChar.self)
-                var outPointer: UnsafeMutablePointer<CChar>? = UnsafeMutableRawPointer(outBase).assumingMemoryBound(to: CChar.self)
-                var inLeft = inBuffer.count
-                var outLeft = outBuffer.count
-                let result = iconv(descriptor, &inPointer, &inLeft, &outPointer, &outLeft)
-                return (result, inLeft, outLeft)
-            }
-        }
-        guard result != -1, inputLeft == 0 else { return nil }
-        return Array(output[0..<(capacity - outputLeft)])
     }
 
     // MARK: Text

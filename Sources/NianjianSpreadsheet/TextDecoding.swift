@@ -183,7 +183,18 @@ public enum TextDecoding {
 
     /// Transcodes with glibc's iconv; failure carries the offset of the first byte iconv refused.
     static func iconvToUTF8(_ bytes: [UInt8], from encoding: String) -> Result<[UInt8], DecodeOffset> {
-        guard let descriptor = iconv_open("UTF-8", encoding), Int(bitPattern: descriptor) != -1 else {
+        transcode(bytes, from: encoding, to: "UTF-8")
+    }
+
+    /// UTF-8 text in another encoding (e.g. "GB18030", as Excel in China saves CSV); nil when a character
+    /// has no form there. The one place that encodes: the demo's spreadsheets and the tests use it.
+    public static func encode(_ text: String, as encoding: String) -> [UInt8]? {
+        try? transcode(Array(text.utf8), from: "UTF-8", to: encoding).get()
+    }
+
+    /// Transcodes with glibc's iconv, growing the output as needed.
+    static func transcode(_ bytes: [UInt8], from encoding: String, to target: String) -> Result<[UInt8], DecodeOffset> {
+        guard let descriptor = iconv_open(target, encoding), Int(bitPattern: descriptor) != -1 else {
             return .failure(DecodeOffset(value: 0))
         }
         defer { iconv_close(descriptor) }

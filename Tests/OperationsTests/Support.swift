@@ -5,6 +5,7 @@ import Darwin
 #endif
 import Foundation
 import NianjianDomain
+import NianjianSpreadsheet
 import NianjianOperations
 import NianjianPostgres
 import NianjianStore
@@ -150,25 +151,9 @@ enum Sheets {
     }
 }
 
-/// Text in another encoding, through iconv.
+/// Text in another encoding (the spreadsheet module's iconv transcoding).
 func encode(_ text: String, as encoding: String) -> [UInt8] {
-    guard let descriptor = iconv_open(encoding, "UTF-8"), Int(bitPattern: descriptor) != -1 else { return [] }
-    defer { iconv_close(descriptor) }
-    var input = Array(text.utf8)
-    var output = [UInt8](repeating: 0, count: input.count * 4 + 16)
-    let outputCount = output.count
-    let left: Int = input.withUnsafeMutableBufferPointer { inBuffer in
-        output.withUnsafeMutableBufferPointer { outBuffer in
-            guard let inBase = inBuffer.baseAddress, let outBase = outBuffer.baseAddress else { return outputCount }
-            var inPointer: UnsafeMutablePointer<CChar>? = UnsafeMutableRawPointer(inBase).assumingMemoryBound(to: CChar.self)
-            var outPointer: UnsafeMutablePointer<CChar>? = UnsafeMutableRawPointer(outBase).assumingMemoryBound(to: CChar.self)
-            var inLeft = inBuffer.count
-            var outLeft = outBuffer.count
-            _ = iconv(descriptor, &inPointer, &inLeft, &outPointer, &outLeft)
-            return outLeft
-        }
-    }
-    return Array(output[0..<(outputCount - left)])
+    TextDecoding.encode(text, as: encoding) ?? []
 }
 
 /// `file:line:column: ` at the start of a problem.

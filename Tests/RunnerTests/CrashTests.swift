@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Foundation
+import NianjianDomain
 import NianjianStore
 import NianjianTestSupport
 import Testing

@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Foundation
+import NianjianDomain
 import NianjianStore
 import NianjianTestSupport
 
@@ -32,19 +33,6 @@ struct ChildOutcome: Sendable {
 
 struct MissingBinary: Error, CustomStringConvertible {
     var description: String { "the nianjian executable was not found beside the tests (swift build --build-tests builds it)" }
-}
-
-/// A seeded generator, so a failing trial can be replayed (the seed is printed).
-struct SeededRandom: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }
 
 enum Child {

@@ -60,36 +60,10 @@ enum Fixtures {
     }
 }
 
-/// Encodes UTF-8 text in another encoding with iconv (test helper).
+/// Text in another encoding (the spreadsheet module's iconv transcoding).
 func encode(_ text: String, as encoding: String) -> [UInt8] {
-    guard let descriptor = iconv_open(encoding, "UTF-8"), Int(bitPattern: descriptor) != -1 else { return [] }
-    defer { iconv_close(descriptor) }
-    var input = Array(text.utf8)
-    var output = [UInt8](repeating: 0, count: input.count * 4 + 16)
-    let outputCount = output.count
-    let left: Int = input.withUnsafeMutableBufferPointer { inBuffer in
-        output.withUnsafeMutableBufferPointer { outBuffer in
-            guard let inBase = inBuffer.baseAddress, let outBase = outBuffer.baseAddress else { return outputCount }
-            var inPointer: UnsafeMutablePointer<CChar>? = UnsafeMutableRawPointer(inBase).assumingMemoryBound(to: CChar.self)
-            var outPointer: UnsafeMutablePointer<CChar>? = UnsafeMutableRawPointer(outBase).assumingMemoryBound(to: CChar.self)
-            var inLeft = inBuffer.count
-            var outLeft = outBuffer.count
-            _ = iconv(descriptor, &inPointer, &inLeft, &outPointer, &outLeft)
-            return outLeft
-        }
-    }
-    return Array(output[0..<(outputCount - left)])
+    TextDecoding.encode(text, as: encoding) ?? []
 }
 
-/// SplitMix64: a small seeded generator, so every fuzz run is reproducible.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+/// The domain's seeded SplitMix64, so every fuzz run is reproducible.
+typealias SplitMix64 = SeededRandom
