@@ -32,6 +32,12 @@ public struct Finding: Sendable, Hashable, Codable {
     public var severity: Severity
     /// The document it concerns, when there is one.
     public var document: MaterialKind?
+    /// The contract it concerns (the number the service names), for contract rules.
+    public var contractNumber: String?
+    /// The service it concerns; nil: a company-wide finding (licence, identity proof, contact), which applies
+    /// to every service of the company.
+    public var serviceRef: String?
+    /// The full message, naming the document or contract and the values involved.
     public var messageZh: String
     public var messageEn: String
     public var remedyZh: String
@@ -39,19 +45,35 @@ public struct Finding: Sendable, Hashable, Codable {
     /// The console rejection this would cause if submitted as is.
     public var wouldCause: RejectionReason?
 
-    public init(code: String, severity: Severity, document: MaterialKind?, messageZh: String, messageEn: String,
+    public init(code: String, severity: Severity, document: MaterialKind?, contractNumber: String? = nil,
+                serviceRef: String? = nil, messageZh: String, messageEn: String,
                 remedyZh: String, remedyEn: String, wouldCause: RejectionReason?) {
         self.code = code; self.severity = severity; self.document = document
+        self.contractNumber = contractNumber; self.serviceRef = serviceRef
         self.messageZh = messageZh; self.messageEn = messageEn
         self.remedyZh = remedyZh; self.remedyEn = remedyEn; self.wouldCause = wouldCause
     }
 
     /// A finding from the catalog. `document` overrides the catalog's document for generic rules
-    /// (e.g. `material.expired` names the document that expired).
-    public init(_ code: FindingCode, document: MaterialKind? = nil) {
+    /// (e.g. `material.expired` names the document that expired). The message leads with what the finding
+    /// is about (the document and its number, or the contract) and ends with `detail` (dates, amounts), so
+    /// two findings of one rule on two documents read differently.
+    public init(_ code: FindingCode, document: MaterialKind? = nil, number: String? = nil, contract: String? = nil,
+                service: String? = nil, detailZh: String? = nil, detailEn: String? = nil) {
         let rule = code.rule
-        self.init(code: code.rawValue, severity: rule.severity, document: document ?? rule.document,
-                  messageZh: rule.messageZh, messageEn: rule.messageEn,
+        let kind = document ?? rule.document
+        var subjectZh = "", subjectEn = ""
+        // The subject leads only when the caller names one: catalog messages already say which document
+        // their own rule is about (`nianjian check` prints them as they are).
+        if let contract {
+            subjectZh = "合同 \(contract)："; subjectEn = "contract \(contract): "
+        } else if let kind, document != nil || number != nil {
+            let shown = number.map { " \($0)" } ?? ""
+            subjectZh = kind.label(.zh) + shown + "："; subjectEn = kind.label(.en) + shown + ": "
+        }
+        self.init(code: code.rawValue, severity: rule.severity, document: kind, contractNumber: contract, serviceRef: service,
+                  messageZh: subjectZh + rule.messageZh + (detailZh.map { "（\($0)）" } ?? ""),
+                  messageEn: subjectEn + rule.messageEn + (detailEn.map { " (\($0))" } ?? ""),
                   remedyZh: rule.remedyZh, remedyEn: rule.remedyEn, wouldCause: rule.wouldCause)
     }
 
@@ -63,6 +85,12 @@ public struct Finding: Sendable, Hashable, Codable {
 }
 
 extension Array where Element == Finding {
+    /// The findings without repeats, first occurrence kept (one line per distinct finding).
+    public var distinct: [Finding] {
+        var seen = Set<Finding>()
+        return filter { seen.insert($0).inserted }
+    }
+
     /// True when any finding blocks submission.
     public var hasBlocking: Bool { contains { $0.severity.blocksSubmission } }
     /// The codes, in order: handy for events and tests.
@@ -115,7 +143,6 @@ public enum FindingCode: String, CaseIterable, Sendable, Codable {
     case taxRegistrationOrganizationCodeMismatch = "tax_registration.organization_code_mismatch"
     case identityHolderMismatch = "identity_proof.holder_mismatch"
     case holderNameMismatch = "material.holder_mismatch"
-    case serviceContractNumberMismatch = "service_contract.number_mismatch"
 
     // Validity
     case materialExpired = "material.expired"
@@ -249,10 +276,6 @@ public enum FindingCode: String, CaseIterable, Sendable, Codable {
             return FindingRule(severity: .error, document: nil, wouldCause: .inaccurateInformation,
                 messageZh: "证件上的名称与公司名称不一致", messageEn: "the name on the document differs from the company's name",
                 remedyZh: "核对公司名称（含括号全半角），更正证件信息或公司名称", remedyEn: "check the company name and correct the document record or the company")
-        case .serviceContractNumberMismatch:
-            return FindingRule(severity: .error, document: .serviceContract, wouldCause: .inaccurateInformation,
-                messageZh: "上传的服务合同编号与服务所引用的合同不一致", messageEn: "the uploaded service contract's number differs from the contract the service refers to",
-                remedyZh: "上传正确的合同，或更正合同编号", remedyEn: "upload the right contract, or correct the contract number")
         case .materialExpired:
             return FindingRule(severity: .error, document: nil, wouldCause: .incompleteMaterials,
                 messageZh: "证件已过有效期", messageEn: "the document has expired",
@@ -279,7 +302,7 @@ public enum FindingCode: String, CaseIterable, Sendable, Codable {
                 remedyZh: "向客户确认续费方式并更正", remedyEn: "confirm the renewal method with the client and correct it")
         case .contractAmountMismatch:
             return FindingRule(severity: .error, document: .serviceContract, wouldCause: .inaccurateInformation,
-                messageZh: "续费金额与合同金额不一致", messageEn: "the renewal amount differs from the contract amount",
+                messageZh: "合同金额与其覆盖服务的续费金额不一致", messageEn: "the contract amount differs from the renewal amount of the services it covers",
                 remedyZh: "核对合同，更正续费金额或合同", remedyEn: "check the contract and correct the renewal amount or the contract")
         case .contractTermNotCovered:
             return FindingRule(severity: .error, document: .serviceContract, wouldCause: .inaccurateInformation,

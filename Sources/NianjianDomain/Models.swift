@@ -195,6 +195,24 @@ public enum MaterialKind: String, CaseIterable, Sendable, Codable {
     case idCard = "id_card"
     case passport = "passport"
     case serviceContract = "service_contract"
+
+    /// The document's name as an operator writes it.
+    public func label(_ language: Language) -> String {
+        switch (self, language) {
+        case (.businessLicense, .zh): return "营业执照"
+        case (.taxRegistration, .zh): return "税务登记证"
+        case (.organizationCode, .zh): return "组织机构代码证"
+        case (.idCard, .zh): return "身份证"
+        case (.passport, .zh): return "护照"
+        case (.serviceContract, .zh): return "服务合同"
+        case (.businessLicense, .en): return "business license"
+        case (.taxRegistration, .en): return "tax registration certificate"
+        case (.organizationCode, .en): return "organization code certificate"
+        case (.idCard, .en): return "ID card"
+        case (.passport, .en): return "passport"
+        case (.serviceContract, .en): return "service contract"
+        }
+    }
 }
 
 public enum RenewalMethod: String, CaseIterable, Sendable, Codable {

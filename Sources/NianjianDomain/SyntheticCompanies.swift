@@ -31,28 +31,47 @@ public struct SeededRandom: RandomNumberGenerator, Sendable, Hashable {
     public mutating func pick<T>(_ items: [T]) -> T { items[below(items.count)] }
 }
 
-public struct SyntheticCompanies: Sendable {
-    /// Named defects a generated company can carry, each caught by validation.
-    public enum Defect: String, CaseIterable, Sendable, Codable {
-        /// The business license, the identity proof or the contract document is missing.
-        case missingDocument = "missing_document"
-        /// The legal representative's ID number has a wrong check character.
-        case badCheckCharacter = "bad_check_character"
-        /// The legal representative's ID card expired before the reference date.
-        case expiredIdentity = "expired_identity"
-        /// The renewal amount differs from the contract's.
-        case amountMismatch = "amount_mismatch"
-        /// The service expired before the reference date.
-        case lapsedService = "lapsed_service"
+/// A generated company with its whole portfolio, and where its planted defect should show.
+public struct SyntheticPortfolio: Sendable, Hashable {
+    /// The company with every document, contract and service; `file.service` is its first service.
+    public var file: CompanyFile
+    public var defect: SyntheticCompanies.Defect?
+    /// The blocking finding codes each service's validation must report (empty: the service is clean).
+    public var expectedCodes: [String: Set<FindingCode>]
 
-        /// The finding codes validation reports for this defect (one of them, for missingDocument).
-        public var expectedCodes: Set<FindingCode> {
+    public var company: Company { file.company }
+    public var services: [Service] { file.services }
+    /// One file per service, each inspecting that service.
+    public var files: [CompanyFile] { file.filePerService }
+    /// Services whose validation must come out clean.
+    public var cleanServiceRefs: [String] { services.map(\.ref).filter { expectedCodes[$0, default: []].isEmpty } }
+}
+
+public struct SyntheticCompanies: Sendable {
+    /// Named defects a generated company can carry, each caught by validation. Some hit the whole company
+    /// (every service), some one service or the services under one contract.
+    public enum Defect: String, CaseIterable, Sendable, Codable {
+        /// The business license or the identity proof is missing (company-wide).
+        case missingDocument = "missing_document"
+        /// The legal representative's ID number has a wrong check character (company-wide).
+        case badCheckCharacter = "bad_check_character"
+        /// The legal representative's ID card expired before the reference date (company-wide).
+        case expiredIdentity = "expired_identity"
+        /// One service's renewal amount differs from what its contract covers (every service under that
+        /// contract is flagged: the contract's sum no longer matches).
+        case amountMismatch = "amount_mismatch"
+        /// One service expired before the reference date.
+        case lapsedService = "lapsed_service"
+        /// One contract's document was never uploaded (the services under it are flagged).
+        case contractDocumentMissing = "contract_document_missing"
+        /// One service names a contract that is not on file.
+        case contractNotOnFile = "contract_not_on_file"
+
+        /// Whether the defect concerns every service of the company.
+        public var isCompanyWide: Bool {
             switch self {
-            case .missingDocument: return [.businessLicenseMissing, .identityProofMissing, .serviceContractMissing]
-            case .badCheckCharacter: return [.idCardCheckCharacter]
-            case .expiredIdentity: return [.materialExpired]
-            case .amountMismatch: return [.contractAmountMismatch]
-            case .lapsedService: return [.serviceLapsed]
+            case .missingDocument, .badCheckCharacter, .expiredIdentity: return true
+            case .amountMismatch, .lapsedService, .contractDocumentMissing, .contractNotOnFile: return false
             }
         }
     }
@@ -62,21 +81,13 @@ public struct SyntheticCompanies: Sendable {
     public var unifiedShare: Double
     /// Share of legal representatives identified by passport rather than ID card.
     public var passportShare: Double
-    private var nextIndex = 1
+    /// How many services a company has (drawn uniformly-ish, favouring small portfolios).
+    public var servicesPerCompany: ClosedRange<Int>
 
-    public init(seed: UInt64, unifiedShare: Double = 0.8, passportShare: Double = 0.05) {
+    public init(seed: UInt64, unifiedShare: Double = 0.8, passportShare: Double = 0.05,
+                servicesPerCompany: ClosedRange<Int> = 1...4) {
         self.seed = seed; self.unifiedShare = unifiedShare; self.passportShare = passportShare
-    }
-
-    /// The company at `index` (1-based by convention), independent of any other call.
-    public mutating func next(defect: Defect? = nil, referenceDate: CivilDate, index: Int) -> CompanyFile {
-        nextIndex = index + 1
-        return company(index: index, defect: defect, referenceDate: referenceDate)
-    }
-
-    /// The next company in sequence, starting at index 1.
-    public mutating func next(defect: Defect? = nil, referenceDate: CivilDate) -> CompanyFile {
-        next(defect: defect, referenceDate: referenceDate, index: nextIndex)
+        self.servicesPerCompany = servicesPerCompany
     }
 
     /// A deterministic defect plan: about `rate` of the indices carry a defect, spread over all kinds.
@@ -86,7 +97,11 @@ public struct SyntheticCompanies: Sendable {
         return random.pick(Defect.allCases)
     }
 
-    public func company(index: Int, defect: Defect? = nil, referenceDate: CivilDate) -> CompanyFile {
+    /// The company at `index` (1-based by convention) with its portfolio, independent of any other call:
+    /// 1–4 services (as `servicesPerCompany` allows) expiring on different days, some sharing a contract
+    /// (whose amount is then their sum), and about a quarter of the companies with an expired earlier
+    /// contract and its document still on file beside the contract that renewed it.
+    public func portfolio(index: Int, defect: Defect? = nil, referenceDate: CivilDate) -> SyntheticPortfolio {
         var random = SeededRandom(seed: mix(seed, UInt64(truncatingIfNeeded: index)))
         let place = random.pick(Self.places)
         let name = place.city + random.pick(Self.nameWords) + random.pick(Self.industries)
@@ -97,11 +112,103 @@ public struct SyntheticCompanies: Sendable {
         let company = Company(ref: ref, name: name, legalRepresentative: representative, contactName: contact,
                               contactPhone: Self.mobile(&random), contactEmail: "c\(Self.padded(index, 5))@example.com")
 
+        var materials = Self.companyDocuments(&random, name: name, representative: representative, place: place,
+                                              unified: random.chance(unifiedShare), passport: random.chance(passportShare),
+                                              defect: defect, referenceDate: referenceDate)
+
+        // The services, each due on its own day soon, grouped under contracts (a service shares the previous
+        // one's contract now and then).
+        let serviceCount = Self.portfolioSize(&random, within: servicesPerCompany)
+        var services: [Service] = []
+        var groups: [[Int]] = []
+        for position in 0..<serviceCount {
+            let termMonths = random.chance(0.85) ? 12 : random.pick([24, 36])
+            let expiresOn = referenceDate.adding(days: random.int(in: 5...60))
+            let amount = Money(fen: Int64(random.int(in: 12...980)) * 10_000)
+            services.append(Service(ref: "S" + Self.padded(index, 5) + "-" + String(position + 1),
+                                    consoleInstanceId: "i-bp1" + Self.lowerAlphanumerics(&random, 15),
+                                    serviceType: random.pick(Self.serviceTypes), region: random.pick(Self.regions),
+                                    expiresOn: expiresOn, renewalAmount: amount, renewalMethod: random.chance(0.6) ? .auto : .manual,
+                                    contractNumber: "", termMonths: termMonths))
+            if position > 0, random.chance(0.35) { groups[groups.count - 1].append(position) } else { groups.append([position]) }
+        }
+        var contracts: [Contract] = []
+        for (number, members) in groups.enumerated() {
+            let contractNumber = "HT" + Self.padded(referenceDate.year, 4) + "-" + Self.padded(index, 6) + "-" + String(number + 1)
+            for member in members { services[member].contractNumber = contractNumber }
+            let covered = members.map { services[$0] }
+            let starts = covered.map(\.expiresOn).min() ?? referenceDate
+            let ends = covered.map { $0.expiresOn.adding(months: $0.termMonths) }.max() ?? referenceDate
+            let contract = Contract(number: contractNumber, amount: covered.reduce(Money.zero) { $0 + $1.renewalAmount },
+                                    startsOn: starts.adding(months: -12), endsOn: ends.adding(days: random.int(in: 0...31)))
+            contracts.append(contract)
+            materials.append(Material(kind: .serviceContract, number: contractNumber, holderName: name,
+                                      validFrom: contract.startsOn, validUntil: nil, fileChecksum: Self.checksum(&random)))
+        }
+        // Last year's contract, expired and renewed by this year's: on file, and no service's concern.
+        if random.chance(0.25) {
+            let old = Contract(number: "HT" + Self.padded(referenceDate.year - 1, 4) + "-" + Self.padded(index, 6) + "-1",
+                               amount: contracts[0].amount, startsOn: referenceDate.adding(months: -24),
+                               endsOn: referenceDate.adding(days: -random.int(in: 20...200)))
+            contracts.append(old)
+            materials.append(Material(kind: .serviceContract, number: old.number, holderName: name, validFrom: old.startsOn,
+                                      validUntil: old.endsOn, fileChecksum: Self.checksum(&random)))
+        }
+
+        // The planted defect, and where validation must find it.
+        var expected: [String: Set<FindingCode>] = [:]
+        let target = random.below(services.count)
+        func underContract(of position: Int) -> [Int] {
+            services.indices.filter { services[$0].contractNumber == services[position].contractNumber }
+        }
+        switch defect {
+        case nil:
+            break
+        case .missingDocument:
+            let removed: MaterialKind = random.pick([.businessLicense, .idCard])
+            materials.removeAll { $0.kind == removed || (removed == .idCard && $0.kind == .passport) }
+            for service in services { expected[service.ref] = [removed == .businessLicense ? .businessLicenseMissing : .identityProofMissing] }
+        case .badCheckCharacter:
+            for service in services { expected[service.ref] = [.idCardCheckCharacter] }
+        case .expiredIdentity:
+            for service in services { expected[service.ref] = [.materialExpired] }
+        case .amountMismatch:
+            let delta = Int64(random.int(in: 1...50)) * 10_000
+            let amount = services[target].renewalAmount.fen
+            services[target].renewalAmount = Money(fen: random.chance(0.5) ? amount + delta : max(100, amount - delta))
+            if services[target].renewalAmount.fen == amount { services[target].renewalAmount = Money(fen: amount + 100) }
+            for member in underContract(of: target) { expected[services[member].ref] = [.contractAmountMismatch] }
+        case .lapsedService:
+            services[target].expiresOn = referenceDate.adding(days: -random.int(in: 1...30))
+            expected[services[target].ref] = [.serviceLapsed]
+        case .contractDocumentMissing:
+            let number = services[target].contractNumber
+            materials.removeAll { $0.kind == .serviceContract && $0.number == number }
+            for member in underContract(of: target) { expected[services[member].ref] = [.serviceContractMissing] }
+        case .contractNotOnFile:
+            let original = services[target].contractNumber
+            services[target].contractNumber = original + "X"
+            expected[services[target].ref] = [.contractNotFound]
+            // The siblings left under the original contract stay clean: it now covers only them.
+            let remaining = services.filter { $0.contractNumber == original }
+            if !remaining.isEmpty, let position = contracts.firstIndex(where: { $0.number == original }) {
+                contracts[position].amount = remaining.reduce(Money.zero) { $0 + $1.renewalAmount }
+            }
+        }
+        let file = CompanyFile(company: company, materials: materials, contracts: contracts, service: services[0], services: services)
+        return SyntheticPortfolio(file: file, defect: defect, expectedCodes: expected)
+    }
+
+    /// The company documents: a unified licence (or the three legacy certificates) and the legal
+    /// representative's identity proof, with a company-wide defect when asked.
+    static func companyDocuments(_ random: inout SeededRandom, name: String, representative: String,
+                                 place: (city: String, division: String), unified: Bool, passport: Bool, defect: Defect?,
+                                 referenceDate: CivilDate) -> [Material] {
         let issued = referenceDate.adding(days: -random.int(in: 200...3000))
         var materials: [Material] = []
         let organizationBody = Self.organizationBody(&random)
         let organizationCode = organizationBody + String(OrganizationCode.checkCharacter(for: organizationBody) ?? "0")
-        if random.chance(unifiedShare) {
+        if unified {
             let first17 = "91" + place.division + organizationCode
             let uscc = first17 + String(UnifiedSocialCreditCode.checkCharacter(for: first17) ?? "0")
             materials.append(Material(kind: .businessLicense, number: uscc, holderName: name, validFrom: issued,
@@ -118,9 +225,8 @@ public struct SyntheticCompanies: Sendable {
                                       validFrom: issued, validUntil: nil, fileChecksum: Self.checksum(&random)))
         }
 
-        // The legal representative's identity proof.
         let identityUntil = referenceDate.adding(days: random.int(in: 60...7300))
-        if random.chance(passportShare) && defect != .badCheckCharacter && defect != .expiredIdentity {
+        if passport && defect != .badCheckCharacter && defect != .expiredIdentity {
             // Passports run 10 years: issued before the reference date, expiring after it.
             let passportUntil = referenceDate.adding(days: random.int(in: 60...3500))
             materials.append(Material(kind: .passport, number: "E" + Self.digits(&random, 8), holderName: representative,
@@ -140,35 +246,14 @@ public struct SyntheticCompanies: Sendable {
             materials.append(Material(kind: .idCard, number: first17 + check, holderName: representative,
                                       validFrom: until.adding(months: -240), validUntil: until, fileChecksum: Self.checksum(&random)))
         }
+        return materials
+    }
 
-        // The service, due for inspection soon, and the contract for its next term.
-        let termMonths = random.chance(0.85) ? 12 : random.pick([24, 36])
-        let expiresOn = defect == .lapsedService
-            ? referenceDate.adding(days: -random.int(in: 1...30))
-            : referenceDate.adding(days: random.int(in: 5...60))
-        let amount = Money(fen: Int64(random.int(in: 12...980)) * 10_000)
-        let contractNumber = "HT" + Self.padded(expiresOn.year, 4) + "-" + Self.padded(index, 6)
-        let contract = Contract(number: contractNumber, amount: amount, startsOn: expiresOn.adding(months: -termMonths),
-                                endsOn: expiresOn.adding(months: termMonths).adding(days: random.int(in: 0...31)))
-        materials.append(Material(kind: .serviceContract, number: contractNumber, holderName: name,
-                                  validFrom: contract.startsOn, validUntil: nil, fileChecksum: Self.checksum(&random)))
-        var renewalAmount = amount
-        if defect == .amountMismatch {
-            let delta = Int64(random.int(in: 1...50)) * 10_000
-            renewalAmount = Money(fen: random.chance(0.5) ? amount.fen + delta : max(100, amount.fen - delta))
-            if renewalAmount == amount { renewalAmount = Money(fen: amount.fen + 100) }
-        }
-        let service = Service(ref: "S" + Self.padded(index, 5), consoleInstanceId: "i-bp1" + Self.lowerAlphanumerics(&random, 15),
-                              serviceType: random.pick(Self.serviceTypes), region: random.pick(Self.regions),
-                              expiresOn: expiresOn, renewalAmount: renewalAmount,
-                              renewalMethod: random.chance(0.6) ? .auto : .manual,
-                              contractNumber: contractNumber, termMonths: termMonths)
-
-        if defect == .missingDocument {
-            let removed: MaterialKind = random.pick([.businessLicense, .idCard, .serviceContract])
-            materials.removeAll { $0.kind == removed || (removed == .idCard && $0.kind == .passport) }
-        }
-        return CompanyFile(company: company, materials: materials, contracts: [contract], service: service)
+    /// 1: 35 %, 2: 35 %, 3: 20 %, 4: 10 % (clamped to `range`).
+    static func portfolioSize(_ random: inout SeededRandom, within range: ClosedRange<Int>) -> Int {
+        let roll = random.below(100)
+        let size = roll < 35 ? 1 : roll < 70 ? 2 : roll < 90 ? 3 : 4
+        return min(max(size, range.lowerBound), range.upperBound)
     }
 
     // MARK: Word lists

@@ -191,10 +191,11 @@ enum Bench {
         return job
     }
 
-    /// Clean synthetic company files the server multiplies into the backlog.
+    /// Clean synthetic company files the server multiplies into the backlog. The server-side generator
+    /// makes one company per inspection, so each template is one service with its own contract.
     static func templates(seed: UInt64, count: Int = 512) -> [CompanyFile] {
-        let generator = SyntheticCompanies(seed: seed)
-        return (0..<count).map { generator.company(index: $0 + 1, defect: nil, referenceDate: asOf) }
+        let generator = SyntheticCompanies(seed: seed, servicesPerCompany: 1...1)
+        return (0..<count).map { generator.portfolio(index: $0 + 1, defect: nil, referenceDate: asOf).file }
     }
 
     /// Creates tenants `<prefix>-001…` holding `counts` pending inspections. Returns their ids and slugs.

@@ -81,6 +81,12 @@ public enum Demo {
         public var tenants: [TenantRecord]
         /// Companies per agency slug.
         public var companies: [String: Int]
+        /// Services per agency slug (companies have 1–4 each).
+        public var services: [String: Int]
+        /// How many companies have 1, 2, 3, 4 … services, all agencies together.
+        public var companiesByServiceCount: [Int: Int]
+        /// Contracts covering two or more services, all agencies together.
+        public var sharedContracts: Int
         /// Companies carrying a deliberate defect, per agency slug.
         public var defects: [String: [SyntheticCompanies.Defect]]
         public var nights: [Night]
@@ -163,7 +169,7 @@ public enum Demo {
     /// about 8%, every kind at least once when there are 10 companies or more, spread over the list.
     public static func defectPlan(count: Int) -> [Int: SyntheticCompanies.Defect] {
         let order: [SyntheticCompanies.Defect] = [.missingDocument, .badCheckCharacter, .amountMismatch, .expiredIdentity,
-                                                  .lapsedService]
+                                                  .lapsedService, .contractDocumentMissing, .contractNotOnFile]
         let wanted = count >= 10 ? max(order.count, Int((Double(count) * 0.08).rounded())) : max(1, count / 2)
         var plan: [Int: SyntheticCompanies.Defect] = [:]
         for position in 0..<wanted {
@@ -173,10 +179,13 @@ public enum Demo {
         return plan
     }
 
-    /// Defects an operator can fix from the office (collect a document, renew an ID, correct an amount);
-    /// the others wait for the client (a new ID copy) or for the cloud (a lapsed service).
+    /// Defects an operator can fix from the office (collect a document, renew an ID, correct an amount or a
+    /// contract number); the others wait for the client (a new ID copy) or for the cloud (a lapsed service).
     static func operatorFixes(_ defect: SyntheticCompanies.Defect) -> Bool {
-        defect == .missingDocument || defect == .amountMismatch || defect == .expiredIdentity
+        switch defect {
+        case .missingDocument, .amountMismatch, .expiredIdentity, .contractDocumentMissing, .contractNotOnFile: return true
+        case .badCheckCharacter, .lapsedService: return false
+        }
     }
 
     // MARK: The run
@@ -206,7 +215,7 @@ public enum Demo {
         }
         let agencySizes = Demo.sizes(total: options.companies)
         var tenants: [TenantRecord] = []
-        var files: [String: [Int: CompanyFile]] = [:]
+        var files: [String: [Int: SyntheticPortfolio]] = [:]
         var defects: [String: [Int: SyntheticCompanies.Defect]] = [:]
         var directories: [String] = []
         say("演示：\(agencies.count) 个代理机构，共 \(agencySizes.reduce(0, +)) 家客户公司（种子 \(options.seed)），从 \(options.startDate) 起模拟 \(options.nights) 个夜间批次",
@@ -217,22 +226,24 @@ public enum Demo {
             let generator = SyntheticCompanies(seed: options.seed ^ agency.salt)
             let plan = defectPlan(count: size)
             defects[agency.slug] = plan
-            var agencyFiles: [Int: CompanyFile] = [:]
+            var agencyFiles: [Int: SyntheticPortfolio] = [:]
             for index in 1...size {
-                agencyFiles[index] = generator.company(index: index, defect: plan[index], referenceDate: options.startDate)
+                agencyFiles[index] = generator.portfolio(index: index, defect: plan[index], referenceDate: options.startDate)
             }
             files[agency.slug] = agencyFiles
 
             // 2. The client spreadsheets, as Excel would save them, imported through the real import path.
             let directory = ((output as NSString).appendingPathComponent("spreadsheets") as NSString)
                 .appendingPathComponent(agency.slug)
-            try writeSpreadsheets(agencyFiles.keys.sorted().compactMap { agencyFiles[$0] }, to: directory)
+            try writeSpreadsheets(agencyFiles.keys.sorted().compactMap { agencyFiles[$0]?.file }, to: directory)
             directories.append(directory)
             let summary = try importOrThrow(database: database, tenant: tenant, directory: directory, language: language)
-            let legacy = agencyFiles.values.filter { file in file.materials.contains { $0.kind == .organizationCode } }.count
+            let legacy = agencyFiles.values.filter { portfolio in portfolio.file.materials.contains { $0.kind == .organizationCode } }.count
+            let serviceCount = agencyFiles.values.reduce(0) { $0 + $1.services.count }
+            let multi = agencyFiles.values.filter { $0.services.count > 1 }.count
             let rows = summary.files.keys.sorted().map { "\($0) \(summary.files[$0]?.created ?? 0)" }.joined(separator: ", ")
-            say("  \(agency.slug)（\(agency.nameZh)，权重 \(agency.weight)）：\(size) 家公司（三证合一 \(size - legacy)，旧版三证 \(legacy)），\(plan.count) 家带有意设置的缺陷；已导入 \(rows)",
-                "  \(agency.slug) (\(agency.nameEn), weight \(agency.weight)): \(size) companies (\(size - legacy) unified code, \(legacy) legacy three certificates), \(plan.count) with deliberate defects; imported \(rows)")
+            say("  \(agency.slug)（\(agency.nameZh)，权重 \(agency.weight)）：\(size) 家公司、\(serviceCount) 项服务（\(multi) 家公司有多项服务；三证合一 \(size - legacy)，旧版三证 \(legacy)），\(plan.count) 家带有意设置的缺陷；已导入 \(rows)",
+                "  \(agency.slug) (\(agency.nameEn), weight \(agency.weight)): \(size) companies, \(serviceCount) services (\(multi) companies with several; \(size - legacy) unified code, \(legacy) legacy three certificates), \(plan.count) with deliberate defects; imported \(rows)")
         }
         let encodings = "companies.csv GB18030, contracts.csv UTF-8 BOM, services.csv/materials.csv UTF-8"
         say("  表格编码：\(encodings)", "  spreadsheet encodings: \(encodings)")
@@ -304,7 +315,15 @@ public enum Demo {
             "client spreadsheets: \((output as NSString).appendingPathComponent("spreadsheets"))/<agency>/")
         say("演示完成，用时 \(String(format: "%.1f", seconds)) 秒。", "demo finished in \(String(format: "%.1f", seconds)) s.")
 
+        let portfolios = files.values.flatMap(\.values)
+        var byServiceCount: [Int: Int] = [:]
+        for portfolio in portfolios { byServiceCount[portfolio.services.count, default: 0] += 1 }
+        let shared = portfolios.reduce(0) { total, portfolio in
+            total + Dictionary(grouping: portfolio.services, by: \.contractNumber).values.filter { $0.count > 1 }.count
+        }
         return Outcome(tenants: tenants, companies: Dictionary(uniqueKeysWithValues: zip(slugs, agencySizes)),
+                       services: files.mapValues { $0.values.reduce(0) { $0 + $1.services.count } },
+                       companiesByServiceCount: byServiceCount, sharedContracts: shared,
                        defects: defects.mapValues { plan in plan.keys.sorted().compactMap { plan[$0] } }, nights: nights,
                        requeued: requeued, corrected: corrected, spreadsheetDirectories: directories, reportFiles: reportFiles,
                        platformFile: platformFile, seconds: seconds)
@@ -320,7 +339,7 @@ public enum Demo {
 
     /// Re-imports corrected spreadsheets (only the corrected companies' rows, as an operator would send
     /// them) for companies waiting on materials whose defect the office can fix, then re-queues them.
-    static func correctAndRequeue(database: Database, tenants: [TenantRecord], files: [String: [Int: CompanyFile]],
+    static func correctAndRequeue(database: Database, tenants: [TenantRecord], files: [String: [Int: SyntheticPortfolio]],
                                   defects: [String: [Int: SyntheticCompanies.Defect]], output: String,
                                   seed: UInt64, referenceDate: CivilDate, now: Timestamp, language: Language) throws -> Fix {
         var fix = Fix()
@@ -332,11 +351,11 @@ public enum Demo {
             let waiting = try companiesNeedingMaterials(database: database, tenant: tenant)
             var fixed: [CompanyFile] = []
             for index in plan.keys.sorted() {
-                guard let defect = plan[index], operatorFixes(defect), let file = agencyFiles[index],
-                      waiting.contains(file.company.ref) else { continue }
+                guard let defect = plan[index], operatorFixes(defect), let portfolio = agencyFiles[index],
+                      waiting.contains(portfolio.company.ref) else { continue }
                 let original = SyntheticCompanies(seed: seed ^ agency.salt)
-                    .company(index: index, defect: nil, referenceDate: referenceDate)
-                fixed.append(corrected(file, defect: defect, original: original, referenceDate: referenceDate))
+                    .portfolio(index: index, defect: nil, referenceDate: referenceDate)
+                fixed.append(corrected(portfolio.file, defect: defect, original: original.file, referenceDate: referenceDate))
             }
             guard !fixed.isEmpty else { continue }
             let directory = (((output as NSString).appendingPathComponent("spreadsheets") as NSString)
@@ -358,18 +377,17 @@ public enum Demo {
     }
 
     /// The corrected company file for a defect the office can fix. `original` is the same company
-    /// generated without the defect (identical but for the missing document).
+    /// generated without the defect: identical but for what the defect changed (the generator draws
+    /// everything else before planting it), so the collected document, the corrected amount or contract
+    /// number is the original's.
     static func corrected(_ file: CompanyFile, defect: SyntheticCompanies.Defect, original: CompanyFile,
                           referenceDate: CivilDate) -> CompanyFile {
-        var file = file
         switch defect {
-        case .missingDocument:
-            // The collected document: the business license, the identity proof or the contract's scan.
-            for material in original.materials where !file.materials.contains(material) { file.materials.append(material) }
-        case .amountMismatch:
-            if let contract = file.serviceContract { file.service.renewalAmount = contract.amount }
+        case .missingDocument, .amountMismatch, .contractDocumentMissing, .contractNotOnFile:
+            return original
         case .expiredIdentity:
             // The renewed ID card: same number, a new validity period from last week.
+            var file = file
             let renewed = referenceDate.adding(days: -7)
             file.materials = file.materials.map { material in
                 guard material.kind == .idCard else { return material }
@@ -378,10 +396,10 @@ public enum Demo {
                 copy.validUntil = renewed.adding(months: 240)
                 return copy
             }
+            return file
         case .badCheckCharacter, .lapsedService:
-            break
+            return file
         }
-        return file
     }
 
     static func companiesNeedingMaterials(database: Database, tenant: TenantRecord) throws -> Set<String> {
@@ -453,10 +471,11 @@ public enum Demo {
                 contractRows.append([ref, contract.number, contract.amount.yuanString, contract.startsOn.description,
                                      contract.endsOn.description])
             }
-            let service = file.service
-            serviceRows.append([ref, service.ref, service.consoleInstanceId, service.serviceType, service.region,
-                                service.expiresOn.description, service.renewalAmount.yuanString,
-                                service.renewalMethod?.rawValue ?? "", service.contractNumber, String(service.termMonths)])
+            for service in file.services {
+                serviceRows.append([ref, service.ref, service.consoleInstanceId, service.serviceType, service.region,
+                                    service.expiresOn.description, service.renewalAmount.yuanString,
+                                    service.renewalMethod?.rawValue ?? "", service.contractNumber, String(service.termMonths)])
+            }
             for material in file.materials {
                 materialRows.append([ref, material.kind.rawValue, material.number, material.holderName,
                                      material.validFrom?.description ?? "", material.validUntil?.description ?? ""])

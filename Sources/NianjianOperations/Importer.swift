@@ -24,6 +24,33 @@ public struct ImportChange: Sendable, Hashable, Codable {
     public var fields: [String]
 }
 
+/// A services row whose expiry is older than the renewal the product recorded: the renewal is kept.
+public struct SheetBehind: Sendable, Hashable, Codable {
+    public var file: String
+    public var line: Int
+    public var serviceRef: String
+    /// What the sheet says.
+    public var sheetExpiresOn: CivilDate
+    /// What the product renewed the service until (and keeps).
+    public var renewedUntil: CivilDate
+    /// The inspection whose approval renewed it.
+    public var inspectionId: Int64
+
+    enum CodingKeys: String, CodingKey {
+        case file, line
+        case serviceRef = "service_ref"
+        case sheetExpiresOn = "sheet_expires_on"
+        case renewedUntil = "renewed_until"
+        case inspectionId = "inspection_id"
+    }
+
+    public func message(_ language: Language) -> String {
+        language == .zh
+            ? "\(file):\(line)：服务 \(serviceRef)：表格落后：已续费至 \(renewedUntil)（年检 \(inspectionId)），表格中的到期日 \(sheetExpiresOn) 未采用"
+            : "\(file):\(line): service \(serviceRef): sheet behind: renewed until \(renewedUntil), inspection \(inspectionId) (the sheet's expires_on \(sheetExpiresOn) was not applied)"
+    }
+}
+
 /// What an import did (or, with --dry-run, would do).
 public struct ImportSummary: Sendable, Hashable, Codable {
     public var tenant: String
@@ -38,9 +65,12 @@ public struct ImportSummary: Sendable, Hashable, Codable {
     public var notes: [String]
     /// The import_batches row recording it (nil for a dry run).
     public var batchId: Int64?
+    /// Services rows older than a recorded renewal: the renewal was kept.
+    public var sheetBehind: [SheetBehind] = []
 
     enum CodingKeys: String, CodingKey {
         case tenant, source, files, encodings, changes, notes
+        case sheetBehind = "sheet_behind"
         case dryRun = "dry_run"
         case batchId = "batch_id"
     }
@@ -180,7 +210,16 @@ public enum Importer {
         let serviceFile = fileNames[.services] ?? SpreadsheetFile.services.rawValue
         let serviceRefColumn = files[serviceFile].flatMap { headerColumn($0, file: serviceFile, named: "service_ref") } ?? 0
         for row in parsed.services {
-            let new = row.service
+            var new = row.service
+            // Renewals are facts the product recorded: a sheet whose expiry predates the latest renewal is behind,
+            // and keeps the renewed expiry (an expiry past the renewal, e.g. renewed elsewhere, is taken).
+            if let renewal = snapshot.renewals[new.ref], let stored = snapshot.services[new.ref],
+               new.expiresOn < renewal.renewedUntil, stored.service.expiresOn >= renewal.renewedUntil {
+                plan.summary.sheetBehind.append(SheetBehind(file: serviceFile, line: row.line, serviceRef: new.ref,
+                                                            sheetExpiresOn: new.expiresOn, renewedUntil: stored.service.expiresOn,
+                                                            inspectionId: renewal.inspectionId))
+                new.expiresOn = stored.service.expiresOn
+            }
             if let old = snapshot.services[new.ref], old.companyRef != row.companyRef {
                 problems.append(ImportProblem(
                     file: serviceFile, line: row.line, column: serviceRefColumn,

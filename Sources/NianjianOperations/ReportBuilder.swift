@@ -90,9 +90,15 @@ public enum ReportBuilder {
             }
             progress[night.date] = entry
         }
+        let companies = CompanyStatus.grouping(
+            services: current.map { row in
+                (row.companyRef, row.companyName, ServiceStatus(serviceRef: row.serviceRef, contractNumber: row.contractNumber,
+                                                                state: row.state, inspectionId: row.inspectionId))
+            },
+            needsMaterials: needsMaterials)
         return TenantReport(
             tenantSlug: slug, tenantName: name, asOf: asOf, cycle: asOf.year, counts: counts, approved: approved,
-            needsMaterials: needsMaterials, rejected: rejected, failed: failed, inReview: inReview,
+            needsMaterials: needsMaterials, companies: companies, rejected: rejected, failed: failed, inReview: inReview,
             expiringWithoutInspection: expiringItems, reviewDays: ReviewTimeStats(businessDays: reviewDurations),
             recentRuns: runSummaries,
             nightlyProgress: progress.values.filter { $0.total > 0 }.sorted { $0.date < $1.date })
@@ -113,7 +119,7 @@ public enum ReportBuilder {
     /// Decodes stored findings (a JSON array of `Finding`, as the runner's JSONEncoder wrote them).
     public static func findings(_ json: String) -> [ReportFinding] {
         if let decoded = try? JSONDecoder().decode([Finding].self, from: Data(json.utf8)) {
-            return decoded.map(ReportFinding.init)
+            return decoded.distinct.map(ReportFinding.init)
         }
         return [ReportFinding(code: "findings.unreadable", severity: "error",
                               messageZh: "无法读取保存的检查结果", messageEn: "the stored findings could not be read",

@@ -9,6 +9,8 @@ public struct RequeueRequest: Sendable, Hashable {
     /// A rejection reason (`incomplete_materials`…) or a finding code (`uscc.check_character`…).
     public var reasonCode: String?
     public var companyRef: String?
+    /// One service (service_ref): its inspections only.
+    public var serviceRef: String?
     public var inspectionIds: [Int64]?
     public var note: String
     /// Who asks (recorded as the event's actor).
@@ -18,9 +20,9 @@ public struct RequeueRequest: Sendable, Hashable {
     public var dryRun: Bool
 
     public init(states: [InspectionState] = [.needsMaterials, .rejected, .failed], reasonCode: String? = nil,
-                companyRef: String? = nil, inspectionIds: [Int64]? = nil, note: String, operatorName: String,
-                now: Timestamp, dryRun: Bool = false) {
-        self.states = states; self.reasonCode = reasonCode; self.companyRef = companyRef
+                companyRef: String? = nil, serviceRef: String? = nil, inspectionIds: [Int64]? = nil, note: String,
+                operatorName: String, now: Timestamp, dryRun: Bool = false) {
+        self.states = states; self.reasonCode = reasonCode; self.companyRef = companyRef; self.serviceRef = serviceRef
         self.inspectionIds = inspectionIds; self.note = note; self.operatorName = operatorName; self.now = now
         self.dryRun = dryRun
     }
@@ -70,10 +72,11 @@ public enum Requeuer {
         }
         let states = request.states.isEmpty ? [.needsMaterials, .rejected, .failed] : request.states
         let filter = RequeueFilter(states: states, reasonCode: request.reasonCode, companyRef: request.companyRef,
-                                   inspectionIds: request.inspectionIds)
+                                   serviceRef: request.serviceRef, inspectionIds: request.inspectionIds)
         let machine = InspectionStateMachine()
         let moved: [RequeuedItem] = try database.runBlocking { session in
             try session.asTenant(tenant.id) {
+                try checkNamedRefs(session, request)
                 let candidates = try RequeueQueries.selectRequeueCandidates(session, filter, lock: !request.dryRun)
                 var writes: [RequeueWrite] = []
                 var items: [Int64: RequeuedItem] = [:]
@@ -110,6 +113,36 @@ public enum Requeuer {
             }
         }
         return RequeueResult(tenant: tenant.slug, dryRun: request.dryRun, moved: moved)
+    }
+
+    /// A company, service or reason the tenant does not have is an error naming it, not "re-queued 0".
+    static func checkNamedRefs(_ session: PostgresSession, _ request: RequeueRequest) throws {
+        guard request.companyRef != nil || request.serviceRef != nil || request.reasonCode != nil else { return }
+        let known = try RequeueQueries.selectNamedRefs(session, companyRef: request.companyRef, serviceRef: request.serviceRef,
+                                                       reasonCode: request.reasonCode)
+        if let company = request.companyRef, !known.company {
+            throw OperationsError(code: "unknown_company",
+                                  en: "--company \(quoted(company)): this tenant has no such company_ref; check the spelling (see the report) and try again",
+                                  zh: "--company \(quoted(company))：该租户没有这个 company_ref；请核对拼写（见报告）后重试")
+        }
+        if let service = request.serviceRef {
+            guard let owner = known.serviceOwner else {
+                throw OperationsError(code: "unknown_service",
+                                      en: "--service \(quoted(service)): this tenant has no such service_ref; check the spelling (see the report) and try again",
+                                      zh: "--service \(quoted(service))：该租户没有这个 service_ref；请核对拼写（见报告）后重试")
+            }
+            if let company = request.companyRef, owner != company {
+                throw OperationsError(code: "service_not_of_company",
+                                      en: "--service \(quoted(service)) belongs to company \(quoted(owner)), not \(quoted(company)): drop --company or correct it",
+                                      zh: "--service \(quoted(service)) 属于公司 \(quoted(owner))，而不是 \(quoted(company))：请去掉或更正 --company")
+            }
+        }
+        if let reason = request.reasonCode, RejectionReason(rawValue: reason) == nil, FindingCode(rawValue: reason) == nil,
+           !known.reasonSeen {
+            throw OperationsError(code: "unknown_reason",
+                                  en: "--reason-code \(quoted(reason)) is neither a rejection reason (\(RejectionReason.allCases.map(\.rawValue).joined(separator: ", "))) nor a finding code (see `nianjian check --help` or the report)",
+                                  zh: "--reason-code \(quoted(reason)) 既不是驳回原因（\(RejectionReason.allCases.map(\.rawValue).joined(separator: "、"))），也不是检查结果代码（见报告）")
+        }
     }
 
     /// The operator's name from the environment (`$USER`, `$LOGNAME`), for the event's actor.

@@ -58,20 +58,31 @@ extension ReportRenderer {
             footer: [.text(l.renewalTotal), .text(""), .text(""), .text(""), .number(report.renewalTotal.yuanString)],
             labels: l)
 
-        // Needs materials: one row per inspection, findings as a list with remedies.
-        body += section(l.needsMaterialsSection, count: report.needsMaterials.count)
+        // Companies needing attention: each once, its services' states, its distinct findings with remedies
+        // and the services each holds back.
+        body += section(l.companiesSection, count: report.companies.count)
         body += htmlTable(
-            headers: [.text(l.companyRef), .text(l.companyName), .text(l.serviceRef), .text(l.finding)],
-            rows: report.needsMaterials.map { item in
+            headers: [.text(l.companyRef), .text(l.companyName), .text(l.services), .text(l.finding)],
+            rows: report.companies.map { company in
+                var states = "<ul class=\"services\">"
+                for service in company.services {
+                    states += "<li><span class=\"swatch\" style=\"background:\(stateColor(service.state))\"></span>"
+                    states += "\(e(service.serviceRef)) \(e(l.stateName(service.state)))"
+                    if let contract = service.contractNumber, !contract.isEmpty { states += " <small>\(e(l.contract)) \(e(contract))</small>" }
+                    states += "</li>"
+                }
+                states += "</ul>"
                 var list = "<ul class=\"findings\">"
-                for finding in item.findings {
+                for entry in company.findings {
+                    let finding = entry.finding
                     let severityClass = ["error", "warning", "review"].contains(finding.severity) ? finding.severity : "other"
                     list += "<li><span class=\"sev sev-\(severityClass)\">\(e(l.severityName(finding.severity)))</span> "
                     list += "<code>\(e(finding.code))</code> \(e(finding.message(language)))"
+                    list += " <small>\(e(l.appliesTo)): \(e(entry.appliesTo(company, labels: l)))</small>"
                     list += "<br><span class=\"remedy\">\(e(l.remedy)): \(e(finding.remedy(language)))</span></li>"
                 }
                 list += "</ul>"
-                return [.text(item.companyRef), .text(item.companyName), .text(item.serviceRef), .html(list)]
+                return [.text(company.companyRef), .text(company.companyName), .html(states), .html(list)]
             },
             footer: nil, labels: l)
 

@@ -7,7 +7,11 @@
 //   "approved": [{"company_ref","company_name","service_ref","renewed_until","amount"}],
 //   "renewal_total": "1234.50",
 //   "needs_materials": [{"company_ref","company_name","service_ref",
-//                        "findings": [{"code","severity","message","remedy"}]}],
+//                        "findings": [{"code","severity","message","remedy","document"|null,"contract_number"|null,
+//                                      "service_ref"|null (null: company-wide)}]}],
+//   "companies": [{"company_ref","company_name",
+//                  "services": [{"service_ref","contract_number","state","inspection_id"}],
+//                  "findings": [{…as above, "services": [service_ref…]}]}]   (companies needing attention),
 //   "rejected": [{"company_ref","company_name","service_ref","reason","message","remedy","rejected_at"|null}],
 //   "failed": [{"company_ref","company_name","service_ref","last_error","attempts"}],
 //   "in_review": [{"company_ref","company_name","service_ref","ticket","submitted_on","business_days_waiting"}],
@@ -36,15 +40,27 @@ extension ReportRenderer {
                 ("amount", .string(item.amount.yuanString)),
             ])
         }
+        func findingValue(_ finding: ReportFinding) -> [(String, JSONValue)] {
+            [("code", .string(finding.code)), ("severity", .string(finding.severity)),
+             ("message", .string(finding.message(language))), ("remedy", .string(finding.remedy(language))),
+             ("document", .optional(finding.document)), ("contract_number", .optional(finding.contractNumber)),
+             ("service_ref", .optional(finding.serviceRef))]
+        }
         let needs = report.needsMaterials.map { item in
             JSONValue.object(company(item.companyRef, item.companyName, item.serviceRef) + [
-                ("findings", .array(item.findings.map { finding in
-                    .object([
-                        ("code", .string(finding.code)),
-                        ("severity", .string(finding.severity)),
-                        ("message", .string(finding.message(language))),
-                        ("remedy", .string(finding.remedy(language))),
-                    ])
+                ("findings", .array(item.findings.map { .object(findingValue($0)) })),
+            ])
+        }
+        let companies = report.companies.map { status in
+            JSONValue.object([
+                ("company_ref", .string(status.companyRef)), ("company_name", .string(status.companyName)),
+                ("services", .array(status.services.map { service in
+                    .object([("service_ref", .string(service.serviceRef)), ("contract_number", .optional(service.contractNumber)),
+                             ("state", .string(service.state.rawValue)),
+                             ("inspection_id", service.inspectionId.map { JSONValue.int(Int($0)) } ?? .null)])
+                })),
+                ("findings", .array(status.findings.map { entry in
+                    .object(findingValue(entry.finding) + [("services", .array(entry.serviceRefs.map { .string($0) }))])
                 })),
             ])
         }
@@ -115,6 +131,7 @@ extension ReportRenderer {
             ("approved", .array(approved)),
             ("renewal_total", .string(report.renewalTotal.yuanString)),
             ("needs_materials", .array(needs)),
+            ("companies", .array(companies)),
             ("rejected", .array(rejected)),
             ("failed", .array(failed)),
             ("in_review", .array(inReview)),

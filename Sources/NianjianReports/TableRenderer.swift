@@ -33,18 +33,21 @@ extension ReportRenderer {
         emit(approved, empty: report.approved.isEmpty)
         if report.approved.isEmpty { lines.append("  \(l.renewalTotal): \(report.renewalTotal.yuanString)") }
 
-        heading(l.needsMaterialsSection, count: report.needsMaterials.count)
-        var needs = TextTable([.init(header: l.companyRef), .init(header: l.companyName, maxWidth: 24),
-                               .init(header: l.serviceRef), .init(header: l.code), .init(header: l.severity),
-                               .init(header: l.finding, maxWidth: 40), .init(header: l.remedy, maxWidth: 40)])
-        for item in report.needsMaterials {
-            if item.findings.isEmpty { needs.add([item.companyRef, item.companyName, item.serviceRef]) }
-            for (index, finding) in item.findings.enumerated() {
-                let lead = index == 0 ? [item.companyRef, item.companyName, item.serviceRef] : ["", "", ""]
-                needs.add(lead + [finding.code, l.severityName(finding.severity), finding.message(language), finding.remedy(language)])
+        // Companies needing attention, each once: its services' states, then its distinct findings.
+        heading(l.companiesSection, count: report.companies.count)
+        if report.companies.isEmpty { lines.append("  " + l.none) }
+        for company in report.companies {
+            lines.append(TerminalText.sanitize("  \(company.companyRef) \(company.companyName)"))
+            lines.append(TerminalText.sanitize("    \(l.services): \(l.serviceStates(company))"))
+            guard !company.findings.isEmpty else { continue }
+            var findings = TextTable([.init(header: l.appliesTo, maxWidth: 24), .init(header: l.code), .init(header: l.severity),
+                                      .init(header: l.finding, maxWidth: 48), .init(header: l.remedy, maxWidth: 40)])
+            for entry in company.findings {
+                findings.add([entry.appliesTo(company, labels: l), entry.finding.code, l.severityName(entry.finding.severity),
+                              entry.finding.message(language), entry.finding.remedy(language)])
             }
+            lines += findings.render(indent: "    ")
         }
-        emit(needs, empty: report.needsMaterials.isEmpty)
 
         heading(l.rejectedSection, count: report.rejected.count)
         var rejected = TextTable([.init(header: l.companyRef), .init(header: l.companyName, maxWidth: 24),

@@ -17,6 +17,9 @@ public struct TenantReport: Hashable, Sendable, Codable {
     /// The sum of the renewal amounts of `approved` (the initialiser computes it when not given).
     public var renewalTotal: Money
     public var needsMaterials: [NeedsMaterialsItem]
+    /// Companies with a service in needs_materials, rejected or failed: each once, with every service's
+    /// state and its distinct findings (`CompanyStatus.grouping`).
+    public var companies: [CompanyStatus]
     public var rejected: [RejectedItem]
     public var failed: [FailedItem]
     public var inReview: [InReviewItem]
@@ -31,7 +34,8 @@ public struct TenantReport: Hashable, Sendable, Codable {
 
     public init(tenantSlug: String, tenantName: String, asOf: CivilDate, cycle: Int,
                 counts: [InspectionState: Int] = [:], approved: [ApprovedItem] = [], renewalTotal: Money? = nil,
-                needsMaterials: [NeedsMaterialsItem] = [], rejected: [RejectedItem] = [], failed: [FailedItem] = [],
+                needsMaterials: [NeedsMaterialsItem] = [], companies: [CompanyStatus]? = nil, rejected: [RejectedItem] = [],
+                failed: [FailedItem] = [],
                 inReview: [InReviewItem] = [], expiringWithoutInspection: [ExpiringItem] = [],
                 reviewDays: ReviewTimeStats = ReviewTimeStats(count: 0, medianBusinessDays: nil, p90BusinessDays: nil),
                 recentRuns: [RunSummary] = [], nightlyProgress: [NightProgress] = []) {
@@ -43,6 +47,13 @@ public struct TenantReport: Hashable, Sendable, Codable {
         self.approved = approved
         self.renewalTotal = renewalTotal ?? approved.reduce(Money.zero) { $0 + $1.amount }
         self.needsMaterials = needsMaterials
+        // Without the services' states, group the needs_materials items alone.
+        self.companies = companies ?? CompanyStatus.grouping(
+            services: needsMaterials.map { item in
+                (item.companyRef, item.companyName, ServiceStatus(serviceRef: item.serviceRef, contractNumber: nil,
+                                                                  state: .needsMaterials, inspectionId: nil))
+            },
+            needsMaterials: needsMaterials)
         self.rejected = rejected
         self.failed = failed
         self.inReview = inReview
@@ -94,16 +105,25 @@ public struct ReportFinding: Hashable, Sendable, Codable {
     public var messageEn: String
     public var remedyZh: String
     public var remedyEn: String
+    /// The document kind it concerns (`business_license`…), when there is one.
+    public var document: String?
+    /// The contract it concerns, for contract rules.
+    public var contractNumber: String?
+    /// The service it concerns; nil: company-wide (it holds back every service of the company).
+    public var serviceRef: String?
 
-    public init(code: String, severity: String, messageZh: String, messageEn: String, remedyZh: String, remedyEn: String) {
+    public init(code: String, severity: String, messageZh: String, messageEn: String, remedyZh: String, remedyEn: String,
+                document: String? = nil, contractNumber: String? = nil, serviceRef: String? = nil) {
         self.code = code; self.severity = severity; self.messageZh = messageZh; self.messageEn = messageEn
         self.remedyZh = remedyZh; self.remedyEn = remedyEn
+        self.document = document; self.contractNumber = contractNumber; self.serviceRef = serviceRef
     }
 
     /// From a domain finding (the validation catalog's wording in both languages).
     public init(_ finding: Finding) {
         self.init(code: finding.code, severity: finding.severity.rawValue, messageZh: finding.messageZh,
-                  messageEn: finding.messageEn, remedyZh: finding.remedyZh, remedyEn: finding.remedyEn)
+                  messageEn: finding.messageEn, remedyZh: finding.remedyZh, remedyEn: finding.remedyEn,
+                  document: finding.document?.rawValue, contractNumber: finding.contractNumber, serviceRef: finding.serviceRef)
     }
 
     public func message(_ language: Language) -> String { language == .zh ? messageZh : messageEn }

@@ -13,7 +13,8 @@ public enum BulkLoadQueries {
             """, [.text(slug), .text(name), .init(weight)])[0].requireInt64(0)
     }
 
-    /// Inserts companies with their contracts, materials and services (refs must be new to the tenant).
+    /// Inserts companies with their contracts, materials and every service of their portfolios (refs must be
+    /// new to the tenant).
     public static func insertCompanyFiles(_ session: PostgresSession, tenantId: Int64, files: [CompanyFile]) throws {
         guard !files.isEmpty else { return }
         let tenant = PostgresBind.init(tenantId)
@@ -44,7 +45,8 @@ public enum BulkLoadQueries {
                 """, [tenant, .textArray(materials.map(\.0)), .textArray(materials.map(\.1.kind.rawValue)),
                       .textArray(materials.map(\.1.number)), .textArray(materials.map(\.1.holderName)),
                       .textArray(materials.map { $0.1.validFrom?.description }), .textArray(materials.map { $0.1.validUntil?.description })])
-            let services = files.map(\.service)
+            let owned = files.flatMap { file in file.services.map { (ref: file.company.ref, service: $0) } }
+            let services = owned.map(\.service)
             try session.query("""
                 INSERT INTO services (tenant_id, company_id, service_ref, console_instance_id, service_type, region, expires_on,
                                       renewal_amount, renewal_method, contract_number, term_months)
@@ -53,7 +55,7 @@ public enum BulkLoadQueries {
                               $10::text[], $11::int[])
                        AS u(ref, service_ref, instance, type, region, expires_on, amount, method, contract, term)
                   JOIN companies c ON c.tenant_id = $1 AND c.company_ref = u.ref
-                """, [tenant, .textArray(files.map(\.company.ref)), .textArray(services.map(\.ref)),
+                """, [tenant, .textArray(owned.map(\.ref)), .textArray(services.map(\.ref)),
                       .textArray(services.map(\.consoleInstanceId)), .textArray(services.map(\.serviceType)),
                       .textArray(services.map(\.region)), .textArray(services.map(\.expiresOn.description)),
                       .textArray(services.map(\.renewalAmount.yuanString)), .textArray(services.map { $0.renewalMethod?.rawValue }),

@@ -25,12 +25,21 @@ public struct StoredService: Sendable, Hashable {
     public init(companyRef: String, service: Service) { self.companyRef = companyRef; self.service = service }
 }
 
+/// The latest renewal the product applied to a service: a fact an import never undoes.
+public struct StoredRenewal: Sendable, Hashable {
+    public var renewedUntil: CivilDate
+    public var inspectionId: Int64
+    public init(renewedUntil: CivilDate, inspectionId: Int64) { self.renewedUntil = renewedUntil; self.inspectionId = inspectionId }
+}
+
 /// Everything an import compares against: one tenant's rows, by their refs.
 public struct ImportSnapshot: Sendable, Hashable {
     public var companies: [String: Company] = [:]
     public var contracts: [StoredContractKey: Contract] = [:]
     public var services: [String: StoredService] = [:]
     public var materials: [StoredMaterialKey: Material] = [:]
+    /// By service ref: the latest renewal recorded in `service_renewals`.
+    public var renewals: [String: StoredRenewal] = [:]
     public init() {}
 }
 
@@ -42,7 +51,7 @@ public enum ImportQueries {
         try session.query("SELECT pg_advisory_xact_lock(hashtext('nianjian.import'), $1::int)", [.init(Int(tenantId % Int64(Int32.max)))])
     }
 
-    /// Loads the tenant's companies, contracts, services and materials.
+    /// Loads the tenant's companies, contracts, services (with their latest renewal) and materials.
     public static func loadSnapshot(_ session: PostgresSession) throws -> ImportSnapshot {
         var snapshot = ImportSnapshot()
         let companies = try session.query("""
@@ -69,12 +78,17 @@ public enum ImportQueries {
               FROM services s JOIN companies c ON c.tenant_id = s.tenant_id AND c.id = s.company_id
             """)
         for row in services.rows {
-            let service = Service(ref: try row.requireString(1), consoleInstanceId: try row.requireString(2),
-                                  serviceType: try row.requireString(3), region: row.string(4) ?? "",
-                                  expiresOn: try StoreDecoding.date(row, 5), renewalAmount: try StoreDecoding.money(row, 6),
-                                  renewalMethod: row.string(7).flatMap(RenewalMethod.init(rawValue:)),
-                                  contractNumber: row.string(8) ?? "", termMonths: try row.requireInt(9))
+            let service = try StoreDecoding.service(row, from: 1)
             snapshot.services[service.ref] = StoredService(companyRef: try row.requireString(0), service: service)
+        }
+        let renewals = try session.query("""
+            SELECT DISTINCT ON (r.service_id) s.service_ref, r.renewed_until, r.inspection_id
+              FROM service_renewals r JOIN services s ON s.tenant_id = r.tenant_id AND s.id = r.service_id
+             ORDER BY r.service_id, r.renewed_until DESC, r.inspection_id DESC
+            """)
+        for row in renewals.rows {
+            snapshot.renewals[try row.requireString(0)] = StoredRenewal(renewedUntil: try StoreDecoding.date(row, 1),
+                                                                        inspectionId: try row.requireInt64(2))
         }
         let materials = try session.query("""
             SELECT c.company_ref, m.kind, m.number, m.holder_name, m.valid_from, m.valid_until, m.file_checksum

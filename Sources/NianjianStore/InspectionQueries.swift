@@ -184,8 +184,8 @@ public enum InspectionQueries {
         return claimed
     }
 
-    /// Loads the company file (company, materials, contracts, service) of each inspection, in three
-    /// statements for the whole batch.
+    /// Loads the company file (company, materials, contracts, every service of the company, the inspected
+    /// service) of each inspection, in four statements for the whole batch.
     public static func loadFiles(_ session: PostgresSession, for keys: [InspectionKey]) throws -> [InspectionKey: InspectionFile] {
         guard !keys.isEmpty else { return [:] }
         let main = try session.query("""
@@ -207,11 +207,7 @@ public enum InspectionQueries {
             let company = Company(ref: try row.requireString(3), name: try row.requireString(4),
                                   legalRepresentative: try row.requireString(5), contactName: row.string(6) ?? "",
                                   contactPhone: row.string(7) ?? "", contactEmail: row.string(8) ?? "")
-            let service = Service(ref: try row.requireString(9), consoleInstanceId: try row.requireString(10),
-                                  serviceType: try row.requireString(11), region: row.string(12) ?? "",
-                                  expiresOn: try StoreDecoding.date(row, 13), renewalAmount: try StoreDecoding.money(row, 14),
-                                  renewalMethod: row.string(15).flatMap(RenewalMethod.init(rawValue:)),
-                                  contractNumber: row.string(16) ?? "", termMonths: try row.requireInt(17))
+            let service = try StoreDecoding.service(row, from: 9)
             files[key] = InspectionFile(file: CompanyFile(company: company, materials: [], contracts: [], service: service),
                                         companyId: companyId)
             companyOf[key] = CompanyKey(tenantId: key.tenantId, companyId: companyId)
@@ -249,9 +245,24 @@ public enum InspectionQueries {
                 number: try row.requireString(2), amount: try StoreDecoding.money(row, 3),
                 startsOn: try StoreDecoding.date(row, 4), endsOn: try StoreDecoding.date(row, 5)))
         }
+        // Every service of each company: a contract's amount is checked against all the services under it.
+        var portfolios: [CompanyKey: [Service]] = [:]
+        let serviceRows = try session.query("""
+            SELECT s.tenant_id, s.company_id, s.service_ref, s.console_instance_id, s.service_type, s.region, s.expires_on,
+                   s.renewal_amount, s.renewal_method, s.contract_number, s.term_months
+              FROM unnest($1::bigint[], $2::bigint[]) AS k(tenant_id, company_id)
+              JOIN services s ON s.tenant_id = k.tenant_id AND s.company_id = k.company_id
+             ORDER BY s.tenant_id, s.company_id, s.id
+            """, [tenantIds, companyIds])
+        for index in 0..<serviceRows.rowCount {
+            let row = serviceRows[index]
+            let owner = CompanyKey(tenantId: try row.requireInt64(0), companyId: try row.requireInt64(1))
+            portfolios[owner, default: []].append(try StoreDecoding.service(row, from: 2))
+        }
         for (key, owner) in companyOf {
             files[key]?.file.materials = materials[owner] ?? []
             files[key]?.file.contracts = contracts[owner] ?? []
+            if let services = portfolios[owner], !services.isEmpty { files[key]?.file.services = services }
         }
         return files
     }
@@ -425,6 +436,16 @@ public enum InspectionQueries {
 
 /// Conversions between PostgreSQL values and domain values, in one place.
 enum StoreDecoding {
+    /// A service from nine columns starting at `first`: service_ref, console_instance_id, service_type, region,
+    /// expires_on, renewal_amount, renewal_method, contract_number, term_months.
+    static func service(_ row: PostgresRow, from first: Int) throws -> Service {
+        Service(ref: try row.requireString(first), consoleInstanceId: try row.requireString(first + 1),
+                serviceType: try row.requireString(first + 2), region: row.string(first + 3) ?? "",
+                expiresOn: try date(row, first + 4), renewalAmount: try money(row, first + 5),
+                renewalMethod: row.string(first + 6).flatMap(RenewalMethod.init(rawValue:)),
+                contractNumber: row.string(first + 7) ?? "", termMonths: try row.requireInt(first + 8))
+    }
+
     static func date(_ row: PostgresRow, _ column: Int) throws -> CivilDate {
         guard let value = try optionalDate(row, column) else {
             throw PostgresError(kind: .decoding, message: "column \(column) is NULL, a date was expected")

@@ -19,6 +19,8 @@ public struct ReportInspectionRow: Sendable, Hashable {
     public var decidedAt: Timestamp?
     public var renewedUntil: CivilDate?
     public var renewalAmount: Money?
+    /// The contract the service renews under.
+    public var contractNumber: String
 }
 
 /// A service that expires soon and has no inspection for its cycle.
@@ -71,7 +73,7 @@ public enum ReportQueries {
             SELECT DISTINCT ON (i.service_id)
                    i.id, c.company_ref, c.name, s.service_ref, i.cycle, i.state, i.attempts, i.console_ticket,
                    i.findings::text, i.rejection_reason, i.last_error, i.submitted_at, i.decided_at,
-                   COALESCE(i.renewed_until, r.renewed_until), COALESCE(i.renewal_amount, r.amount)
+                   COALESCE(i.renewed_until, r.renewed_until), COALESCE(i.renewal_amount, r.amount), s.contract_number
               FROM inspections i
               JOIN companies c ON c.tenant_id = i.tenant_id AND c.id = i.company_id
               JOIN services s ON s.tenant_id = i.tenant_id AND s.id = i.service_id
@@ -90,7 +92,8 @@ public enum ReportQueries {
                 ticket: row.string(7), findingsJSON: row.string(8) ?? "[]",
                 rejectionReason: row.string(9).flatMap(RejectionReason.init(rawValue:)), lastError: row.string(10),
                 submittedAt: try StoreDecoding.timestamp(row, 11), decidedAt: try StoreDecoding.timestamp(row, 12),
-                renewedUntil: try StoreDecoding.optionalDate(row, 13), renewalAmount: try StoreDecoding.optionalMoney(row, 14)))
+                renewedUntil: try StoreDecoding.optionalDate(row, 13), renewalAmount: try StoreDecoding.optionalMoney(row, 14),
+                contractNumber: row.string(15) ?? ""))
         }
         return rows.sorted { ($0.companyRef, $0.serviceRef) < ($1.companyRef, $1.serviceRef) }
     }

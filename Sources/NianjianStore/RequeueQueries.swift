@@ -8,10 +8,13 @@ public struct RequeueFilter: Sendable, Hashable {
     /// Matches the rejection reason or a finding's code.
     public var reasonCode: String?
     public var companyRef: String?
+    public var serviceRef: String?
     public var inspectionIds: [Int64]?
 
-    public init(states: [InspectionState], reasonCode: String? = nil, companyRef: String? = nil, inspectionIds: [Int64]? = nil) {
-        self.states = states; self.reasonCode = reasonCode; self.companyRef = companyRef; self.inspectionIds = inspectionIds
+    public init(states: [InspectionState], reasonCode: String? = nil, companyRef: String? = nil, serviceRef: String? = nil,
+                inspectionIds: [Int64]? = nil) {
+        self.states = states; self.reasonCode = reasonCode; self.companyRef = companyRef; self.serviceRef = serviceRef
+        self.inspectionIds = inspectionIds
     }
 }
 
@@ -65,9 +68,11 @@ public enum RequeueQueries {
                         AND EXISTS (SELECT 1 FROM jsonb_array_elements(i.findings) f WHERE f->>'code' = $2)))
                AND ($3::text IS NULL OR c.company_ref = $3)
                AND ($4::bigint[] IS NULL OR i.id = ANY($4::bigint[]))
+               AND ($5::text IS NULL OR s.service_ref = $5)
              ORDER BY c.company_ref, s.service_ref, i.id
             \(lock ? "FOR UPDATE OF i SKIP LOCKED" : "")
-            """, [.textArray(filter.states.map(\.rawValue)), .init(filter.reasonCode), .init(filter.companyRef), ids])
+            """, [.textArray(filter.states.map(\.rawValue)), .init(filter.reasonCode), .init(filter.companyRef), ids,
+                  .init(filter.serviceRef)])
         return try result.rows.map { row in
             guard let state = InspectionState(rawValue: try row.requireString(4)) else {
                 throw PostgresError(kind: .decoding, message: "unknown inspection state")
@@ -79,6 +84,22 @@ public enum RequeueQueries {
                 rejectionReason: row.string(9).flatMap(RejectionReason.init(rawValue:)), lastError: row.string(10),
                 findingCodes: (try row.textArray(11) ?? []).compactMap { $0 })
         }
+    }
+
+    /// What a requeue names, as the tenant sees it: whether the company exists, whether the service exists
+    /// and whose it is, and whether any inspection carries the reason (as rejection reason or finding code).
+    public static func selectNamedRefs(_ session: PostgresSession, companyRef: String?, serviceRef: String?,
+                                       reasonCode: String?) throws -> (company: Bool, serviceOwner: String?, reasonSeen: Bool) {
+        let row = try session.query("""
+            SELECT EXISTS (SELECT 1 FROM companies WHERE company_ref = $1),
+                   (SELECT c.company_ref FROM services s JOIN companies c ON c.tenant_id = s.tenant_id AND c.id = s.company_id
+                     WHERE s.service_ref = $2),
+                   $3::text IS NOT NULL AND EXISTS (
+                       SELECT 1 FROM inspections i WHERE i.rejection_reason = $3
+                          OR (jsonb_typeof(i.findings) = 'array'
+                              AND EXISTS (SELECT 1 FROM jsonb_array_elements(i.findings) f WHERE f->>'code' = $3)))
+            """, [.init(companyRef), .init(serviceRef), .init(reasonCode)])[0]
+        return (try row.bool(0) ?? false, row.string(1), try row.bool(2) ?? false)
     }
 
     /// Writes the requeues and their `requeued` events in one statement. A row whose state changed meanwhile

@@ -10,10 +10,14 @@ public enum Scenario {
         public var weight: Int
         /// Defect per company index (nil: a clean company).
         public var defect: @Sendable (Int) -> SyntheticCompanies.Defect?
+        /// Services per company. Tests of the runner's mechanics count inspections and keep one service per
+        /// company (1...1); portfolio tests use the generator's realistic 1...4.
+        public var servicesPerCompany: ClosedRange<Int>
 
-        public init(slug: String, companies: Int, weight: Int = 1,
+        public init(slug: String, companies: Int, weight: Int = 1, servicesPerCompany: ClosedRange<Int> = 1...1,
                     defect: @escaping @Sendable (Int) -> SyntheticCompanies.Defect? = { _ in nil }) {
             self.slug = slug; self.companies = companies; self.weight = weight; self.defect = defect
+            self.servicesPerCompany = servicesPerCompany
         }
     }
 
@@ -25,10 +29,21 @@ public enum Scenario {
     @discardableResult
     public static func load(_ database: Database, tenants: [TenantSpec], seed: UInt64 = 7,
                             asOf: CivilDate = Scenario.asOf) throws -> [String: Int64] {
+        try loadPortfolios(database, tenants: tenants, seed: seed, asOf: asOf).ids
+    }
+
+    /// Like `load`, and returns every generated portfolio by tenant slug (where each defect must show).
+    public static func loadPortfolios(_ database: Database, tenants: [TenantSpec], seed: UInt64 = 7,
+                                      asOf: CivilDate = Scenario.asOf) throws -> (ids: [String: Int64], portfolios: [String: [SyntheticPortfolio]]) {
         var ids: [String: Int64] = [:]
-        let generator = SyntheticCompanies(seed: seed)
+        var portfolios: [String: [SyntheticPortfolio]] = [:]
         for spec in tenants {
-            let files = (0..<spec.companies).map { generator.company(index: $0 + 1, defect: spec.defect($0), referenceDate: asOf) }
+            let generator = SyntheticCompanies(seed: seed, servicesPerCompany: spec.servicesPerCompany)
+            let generated = (0..<spec.companies).map {
+                generator.portfolio(index: $0 + 1, defect: spec.defect($0), referenceDate: asOf)
+            }
+            portfolios[spec.slug] = generated
+            let files = generated.map(\.file)
             let tenantId = try database.runBlocking { session -> Int64 in
                 let id = try BulkLoadQueries.ensureTenant(session, slug: spec.slug, name: "Agency \(spec.slug)", weight: spec.weight)
                 for chunk in stride(from: 0, to: files.count, by: 5000) {
@@ -42,7 +57,7 @@ public enum Scenario {
             }
             ids[spec.slug] = tenantId
         }
-        return ids
+        return (ids, portfolios)
     }
 
     /// Counts of inspections by state.

@@ -66,6 +66,7 @@ struct ImportCommand: ParsableCommand {
         for change in summary.changes where change.action == "updated" {
             lines.append("    \(change.file):\(change.line) \(change.key): \(change.fields.joined(separator: ", "))")
         }
+        for behind in summary.sheetBehind { lines.append("  " + behind.message(lang)) }
         for note in summary.notes { lines.append("  note: \(note)") }
         return lines.joined(separator: "\n")
     }

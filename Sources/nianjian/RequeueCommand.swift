@@ -20,8 +20,10 @@ struct RequeueCommand: ParsableCommand {
     var state: String?
     @Option(name: .long, help: "Only those with this rejection reason or finding code (e.g. uscc.check_character).")
     var reasonCode: String?
-    @Option(name: .long, help: "Only this company (company_ref).")
+    @Option(name: .long, help: "Only this company (company_ref): every inspection of its services in the chosen states.")
     var company: String?
+    @Option(name: .long, help: "Only this service (service_ref).")
+    var service: String?
     @Option(name: .long, parsing: .upToNextOption, help: "Only these inspection ids.")
     var inspection: [Int64] = []
     @Option(name: .long, help: "Why (recorded with the event).")
@@ -53,7 +55,7 @@ struct RequeueCommand: ParsableCommand {
             defer { database.close() }
             let record = try TenantAdmin.resolve(database: database, slug: tenant)
             let request = RequeueRequest(states: states.isEmpty ? [.needsMaterials, .rejected, .failed] : states,
-                                         reasonCode: reasonCode, companyRef: company,
+                                         reasonCode: reasonCode, companyRef: company, serviceRef: service,
                                          inspectionIds: inspection.isEmpty ? nil : inspection, note: note,
                                          operatorName: Requeuer.operatorName(), now: now, dryRun: dryRun)
             let result = try Requeuer.requeue(database: database, tenant: record, request)

@@ -142,10 +142,13 @@ struct MaterialsValidatorTests {
         file.materials[2].holderName = "北京星辰科技（北京）有限公司"
         #expect(codes(file).isEmpty)
 
-        // The contract document is the one the service names.
+        // The contract document is the one the service names; another contract's document is not its concern.
         file = cleanUnified()
         file.materials[2].number = "HT2025-000009"
-        #expect(codes(file) == ["service_contract.number_mismatch"])
+        let missing = MaterialsValidator.validate(file, on: today)
+        #expect(missing.codes == ["service_contract.missing"])
+        #expect(missing[0].contractNumber == "HT2026-000001" && missing[0].messageZh.contains("HT2026-000001"))
+        #expect(missing[0].serviceRef == "S00001")
     }
 
     @Test func validityDates() {
@@ -223,46 +226,68 @@ struct MaterialsValidatorTests {
 
 @Suite("Synthetic companies")
 struct SyntheticCompaniesTests {
-    @Test func cleanSyntheticCompaniesHaveNoErrors() {
+    @Test func cleanPortfoliosHaveNoErrors() {
         let generator = SyntheticCompanies(seed: 42)
         var unified = 0
         var passports = 0
+        var sizes: [Int: Int] = [:]
+        var sharedContracts = 0
+        var oldContracts = 0
         for index in 1...2000 {
-            let file = generator.company(index: index, referenceDate: today)
-            let findings = MaterialsValidator.validate(file, on: today)
-            #expect(!findings.hasBlocking, "\(file.company.ref): \(findings.codes)")
-            #expect(!findings.contains { $0.severity == .review })
+            let portfolio = generator.portfolio(index: index, referenceDate: today)
+            sizes[portfolio.services.count, default: 0] += 1
+            for file in portfolio.files {
+                let findings = MaterialsValidator.validate(file, on: today)
+                #expect(!findings.hasBlocking, "\(file.service.ref): \(findings.codes)")
+                #expect(!findings.contains { $0.severity == .review })
+            }
+            let file = portfolio.file
+            if Dictionary(grouping: file.services, by: \.contractNumber).values.contains(where: { $0.count > 1 }) { sharedContracts += 1 }
+            if file.contracts.contains(where: { $0.endsOn < today }) { oldContracts += 1 }
             if file.materials.contains(where: { $0.kind == .businessLicense && $0.number.utf8.count == 18 }) { unified += 1 }
             if file.materials.contains(where: { $0.kind == .passport }) { passports += 1 }
+            // Each service expires on its own day; every service names a contract on file.
+            #expect(file.services.allSatisfy { service in file.contracts.contains { $0.number == service.contractNumber } })
         }
         #expect((1450...1750).contains(unified))  // ~80%
         #expect(passports > 0)
+        #expect(Set(sizes.keys) == [1, 2, 3, 4], "\(sizes)")
+        #expect((sizes[1] ?? 0) < 1000)  // most companies have several services
+        #expect(sharedContracts > 200, "companies with a contract shared by several services: \(sharedContracts)")
+        #expect(oldContracts > 300, "companies with an expired, renewed contract on file: \(oldContracts)")
     }
 
-    @Test("each defect produces its finding", arguments: SyntheticCompanies.Defect.allCases)
+    @Test("each defect shows exactly where it was planted", arguments: SyntheticCompanies.Defect.allCases)
     func defects(defect: SyntheticCompanies.Defect) {
         let generator = SyntheticCompanies(seed: 7)
+        var siblingsClean = 0
         for index in 1...300 {
-            let file = generator.company(index: index, defect: defect, referenceDate: today)
-            let findings = MaterialsValidator.validate(file, on: today)
-            let found = Set(findings.compactMap(\.catalogCode))
-            #expect(!found.isDisjoint(with: defect.expectedCodes), "\(defect): \(findings.codes)")
-            #expect(findings.hasBlocking)
+            let portfolio = generator.portfolio(index: index, defect: defect, referenceDate: today)
+            #expect(portfolio.expectedCodes.values.contains { !$0.isEmpty })
+            for file in portfolio.files {
+                let findings = MaterialsValidator.validate(file, on: today)
+                let found = Set(findings.filter { $0.severity.blocksSubmission }.compactMap(\.catalogCode))
+                let expected = portfolio.expectedCodes[file.service.ref, default: []]
+                #expect(found == expected, "\(defect) \(file.service.ref): \(findings.codes), expected \(expected)")
+                if expected.isEmpty { siblingsClean += 1 }
+            }
+            if defect.isCompanyWide { #expect(portfolio.cleanServiceRefs.isEmpty) }
         }
+        // Service-level defects leave the company's other services clean.
+        if !defect.isCompanyWide { #expect(siblingsClean > 100, "\(defect): \(siblingsClean) clean siblings") }
     }
 
     @Test func deterministicAndRealistic() {
-        var first = SyntheticCompanies(seed: 99)
-        var second = SyntheticCompanies(seed: 99)
-        let a = first.next(referenceDate: today)
-        let b = second.next(referenceDate: today, index: 1)
+        let a = SyntheticCompanies(seed: 99).portfolio(index: 1, referenceDate: today)
+        let b = SyntheticCompanies(seed: 99).portfolio(index: 1, referenceDate: today)
         #expect(a == b)
-        #expect(first.next(referenceDate: today).company.ref == "C00002")
-        #expect(a.company.ref == "C00001" && a.service.ref == "S00001")
-        #expect(a.service.consoleInstanceId.hasPrefix("i-bp1") && a.service.consoleInstanceId.utf8.count == 20)
+        #expect(SyntheticCompanies(seed: 99).portfolio(index: 2, referenceDate: today).company.ref == "C00002")
+        #expect(a.company.ref == "C00001" && a.services[0].ref == "S00001-1")
+        #expect(a.services.allSatisfy { $0.consoleInstanceId.hasPrefix("i-bp1") && $0.consoleInstanceId.utf8.count == 20 })
         #expect(a.company.name.hasSuffix("公司"))
         #expect(MobileNumber.isValid(a.company.contactPhone))
-        #expect(SyntheticCompanies(seed: 100).company(index: 1, referenceDate: today) != a)
+        #expect(SyntheticCompanies(seed: 100).portfolio(index: 1, referenceDate: today) != a)
+        #expect(SyntheticCompanies(seed: 5, servicesPerCompany: 1...1).portfolio(index: 3, referenceDate: today).services.count == 1)
         let planned = (1...1000).compactMap { SyntheticCompanies(seed: 1).plannedDefect(index: $0, rate: 0.1) }
         #expect((60...140).contains(planned.count))
         #expect(Set(planned).count == SyntheticCompanies.Defect.allCases.count)
