@@ -202,9 +202,13 @@ public final class MockConsole: ConsoleAdapter, @unchecked Sendable {
         return nil
     }
 
-    /// The console's decision for a request, fixed by the seed and the key.
+    /// The console's decision for a request, fixed by the seed and what was submitted: the account, the
+    /// request's parameters and which generation of the inspection it is (the key's `-g<n>` suffix), not the
+    /// database ids inside the key, so the same clients get the same decisions in any database.
     func decide(_ request: SubmitRequest, now: Timestamp) -> MockSubmission {
-        var random = SplitMix(seed: settings.seed ^ stableHash(request.idempotencyKey) ^ 0x5eed_dec1_5100)
+        let generation = request.idempotencyKey.split(separator: "-").last.map(String.init) ?? ""
+        var random = SplitMix(seed: settings.seed ^ stableHash(request.account + "/" + request.fingerprint + "/" + generation)
+                                  ^ 0x5eed_dec1_5100)
         let roll = random.nextUnit()
         var cumulative = 0.0
         var rejection: RejectionReason?

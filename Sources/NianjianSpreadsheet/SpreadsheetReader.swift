@@ -117,10 +117,13 @@ public enum SpreadsheetReader {
             for use in keys.contractUses {
                 guard !companiesReadable || companyKnown(use.key.companyRef) else { continue }
                 guard !keys.contracts.keys.contains(use.key), !existing.contracts.contains(use.key) else { continue }
-                sheets[.services]?.problems.add(
-                    line: use.line, column: use.column,
-                    en: "contract_number: company \(quoted(use.key.companyRef)) has no contract \(quoted(use.key.contractNumber)) in contracts.csv nor already imported",
-                    zh: "contract_number：公司 \(quoted(use.key.companyRef)) 没有合同 \(quoted(use.key.contractNumber))（contracts.csv 中没有，也未曾导入）")
+                // Importable all the same: the service's inspection reports `contract.not_found` naming the
+                // number until the contract is on file, and the note says which sheet to fix now.
+                let servicesName = sheets[.services]?.name ?? SpreadsheetFile.services.rawValue
+                sheets[.services]?.notes.append(ImportProblem(
+                    file: servicesName, line: use.line, column: use.column,
+                    messageEn: "contract_number: company \(quoted(use.key.companyRef)) has no contract \(quoted(use.key.contractNumber)) in contracts.csv nor already imported: the service is imported, and its inspection will need the contract (add it to contracts.csv)",
+                    messageZh: "contract_number：公司 \(quoted(use.key.companyRef)) 没有合同 \(quoted(use.key.contractNumber))（contracts.csv 中没有，也未曾导入）：服务已导入，其年检需要该合同（请在 contracts.csv 中补充）"))
             }
         }
 

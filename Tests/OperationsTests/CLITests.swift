@@ -73,7 +73,9 @@ struct CLITests {
         // Hostile filter values are data, never SQL.
         let requeue = try Self.run(["requeue", "--tenant", "acme", "--company", "C001' OR '1'='1", "--reason-code", "') OR true --",
                                     "--note", "n'); DELETE FROM inspections; --"], url: url)
-        #expect(requeue?.status == 0, "\(requeue?.stderr ?? "")")
+        // An unknown company is an error naming it, not "re-queued 0".
+        #expect(requeue?.status == 1, "\(requeue?.stderr ?? "")")
+        #expect(requeue?.stderr.contains("C001' OR '1'='1") == true, "\(requeue?.stderr ?? "")")
         #expect(try fixture.counts()["services"] == 7)
 
         let plan = try Self.run(["plan", "--tenant", "acme", "--as-of", "2026-03-16", "--json"], url: url)

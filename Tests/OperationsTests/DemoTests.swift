@@ -90,7 +90,7 @@ struct DemoTests {
             for size in Demo.sizes(total: total) {
                 let kinds = Set(Demo.defectPlan(count: size).values)
                 #expect(kinds == Set(SyntheticCompanies.Defect.allCases), "size \(size)")
-                #expect(Demo.defectPlan(count: size).count <= max(5, size / 8))
+                #expect(Demo.defectPlan(count: size).count <= max(SyntheticCompanies.Defect.allCases.count, size / 8))
             }
         }
         #expect(Demo.sizes(total: 300) == [160, 100, 40])

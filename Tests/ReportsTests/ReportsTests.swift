@@ -421,13 +421,13 @@ func parseCSV(_ text: String) throws -> [[String]] {
 
     @Test func labelsInBothLanguages() {
         let zh = ReportRenderer.table(knownReport(), language: .zh)
-        for label in ["年检报告", "截至 2026-11-30", "== 已通过 (2) ==", "== 待补材料 (1) ==", "== 已驳回 (1) ==",
+        for label in ["年检报告", "截至 2026-11-30", "== 已通过 (2) ==", "== 需要处理的公司 (1) ==", "== 已驳回 (1) ==",
                       "== 失败 (1) ==", "== 审核中 (1) ==", "30 天内到期", "中位数: 3.0", "90 分位: 7.6",
                       "缺少营业执照副本", "续费合计（元）", "2034.50", RejectionReason.inaccurateInformation.messageZh] {
             #expect(zh.contains(label), "zh table lacks \(label)")
         }
         let en = ReportRenderer.table(knownReport(), language: .en)
-        for label in ["Annual inspection report", "As of 2026-11-30", "== Approved (2) ==", "== Needs materials (1) ==",
+        for label in ["Annual inspection report", "As of 2026-11-30", "== Approved (2) ==", "== Companies needing attention (1) ==",
                       "== Rejected (1) ==", "== Failed (1) ==", "== In review (1) ==", "Expiring within 30 days",
                       "Median: 3.0", "business license missing", "running", "approved 2, in review 1, rejected 1"] {
             #expect(en.contains(label), "en table lacks \(label)")

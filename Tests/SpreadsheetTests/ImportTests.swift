@@ -84,8 +84,6 @@ import Testing
          "services.csv:4:2: service_ref: duplicate service_ref \"S001\": already on line 2"),
         ("materials.csv", Fixtures.materials + "C001,ID_CARD,110101199003071234,张伟,,\n",
          "materials.csv:5:3: number: duplicate id_card \"110101199003071234\" of company \"C001\": already on line 3"),
-        ("services.csv", Fixtures.services + "C001,S009,i-9,ECS,cn,2026-01-01,1,auto,HT-2025-002\n",
-         "services.csv:4:9: contract_number: company \"C001\" has no contract \"HT-2025-002\""),
         ("services.csv", Fixtures.services + "C001,S009,i-9,ECS,cn,2026-01-01,1,sometimes,HT-2025-001\n",
          "services.csv:4:8: renewal_method: \"sometimes\" is not a renewal method"),
         ("services.csv", Fixtures.services + "C001,S009,,ECS,cn,2026-01-01,1,auto,HT-2025-001\n",
