@@ -245,6 +245,15 @@ public enum Demo {
             say("  \(agency.slug)（\(agency.nameZh)，权重 \(agency.weight)）：\(size) 家公司、\(serviceCount) 项服务（\(multi) 家公司有多项服务；三证合一 \(size - legacy)，旧版三证 \(legacy)），\(plan.count) 家带有意设置的缺陷；已导入 \(rows)",
                 "  \(agency.slug) (\(agency.nameEn), weight \(agency.weight)): \(size) companies, \(serviceCount) services (\(multi) companies with several; \(size - legacy) unified code, \(legacy) legacy three certificates), \(plan.count) with deliberate defects; imported \(rows)")
         }
+        let allPortfolios = files.values.flatMap(\.values)
+        let sizes = Dictionary(grouping: allPortfolios, by: \.services.count).mapValues(\.count)
+        let sizeText = sizes.keys.sorted().map { "\($0): \(sizes[$0] ?? 0)" }.joined(separator: ", ")
+        let sharing = allPortfolios.reduce(0) { total, portfolio in
+            total + Dictionary(grouping: portfolio.services, by: \.contractNumber).values.filter { $0.count > 1 }.count
+        }
+        let renewedContracts = allPortfolios.filter { $0.file.contracts.count > Set($0.services.map(\.contractNumber)).count }.count
+        say("  客户组合：\(allPortfolios.count) 家公司共 \(allPortfolios.reduce(0) { $0 + $1.services.count }) 项服务（按服务数的公司数 \(sizeText)），\(sharing) 份合同覆盖多项服务（金额为其续费金额之和），\(renewedContracts) 家公司另存有已到期并已续签的旧合同",
+            "  portfolios: \(allPortfolios.count) companies with \(allPortfolios.reduce(0) { $0 + $1.services.count }) services (companies by service count \(sizeText)), \(sharing) contracts covering several services (amount = the sum of their renewals), \(renewedContracts) companies also holding an expired, renewed contract")
         let encodings = "companies.csv GB18030, contracts.csv UTF-8 BOM, services.csv/materials.csv UTF-8"
         say("  表格编码：\(encodings)", "  spreadsheet encodings: \(encodings)")
 
@@ -315,15 +324,9 @@ public enum Demo {
             "client spreadsheets: \((output as NSString).appendingPathComponent("spreadsheets"))/<agency>/")
         say("演示完成，用时 \(String(format: "%.1f", seconds)) 秒。", "demo finished in \(String(format: "%.1f", seconds)) s.")
 
-        let portfolios = files.values.flatMap(\.values)
-        var byServiceCount: [Int: Int] = [:]
-        for portfolio in portfolios { byServiceCount[portfolio.services.count, default: 0] += 1 }
-        let shared = portfolios.reduce(0) { total, portfolio in
-            total + Dictionary(grouping: portfolio.services, by: \.contractNumber).values.filter { $0.count > 1 }.count
-        }
         return Outcome(tenants: tenants, companies: Dictionary(uniqueKeysWithValues: zip(slugs, agencySizes)),
                        services: files.mapValues { $0.values.reduce(0) { $0 + $1.services.count } },
-                       companiesByServiceCount: byServiceCount, sharedContracts: shared,
+                       companiesByServiceCount: sizes, sharedContracts: sharing,
                        defects: defects.mapValues { plan in plan.keys.sorted().compactMap { plan[$0] } }, nights: nights,
                        requeued: requeued, corrected: corrected, spreadsheetDirectories: directories, reportFiles: reportFiles,
                        platformFile: platformFile, seconds: seconds)

@@ -68,6 +68,14 @@ struct DemoTests {
         #expect(outcome.defects.values.allSatisfy { !$0.isEmpty })
         #expect(outcome.nights.last?.totals["approved"] ?? 0 > 0)
         #expect(lines.contains { $0.hasPrefix("night 1 2026-12-01") })
+        // Multi-service portfolios are the normal case: shown at import and in the reports' company grouping.
+        #expect(outcome.services.values.reduce(0, +) > 45, "\(outcome.services)")
+        #expect(outcome.companiesByServiceCount.keys.contains { $0 >= 3 }, "\(outcome.companiesByServiceCount)")
+        #expect(outcome.sharedContracts > 0)
+        #expect(lines.contains { $0.contains("portfolios: 30 companies with") && $0.contains("contracts covering several services") })
+        let grouped = lines.joined(separator: "\n").components(separatedBy: "\n")
+            .filter { $0.hasPrefix("    Services: ") && $0.contains(" · ") }
+        #expect(!grouped.isEmpty, "a company needing attention is shown once with its several services' states")
         #expect(lines.contains { $0.contains("re-queued") })
         try Self.expectDemoResults(fixture, output: output)
         let requeueNotes = try fixture.scalar("""
