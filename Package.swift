@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // libpq, the PostgreSQL C client (Debian: libpq-dev).
@@ -48,6 +49,12 @@ let package = Package(
         .target(
             name: "NianjianConsole",
             dependencies: ["NianjianDomain", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        // Alibaba Cloud's OpenAPI: the ACS3-HMAC-SHA256 signer, the actions the product uses, error classes.
+        .target(
+            name: "NianjianAliyun",
+            dependencies: ["NianjianDomain", "NianjianConsole", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
         // The nightly runner: claim, pool, write-back, heartbeat, shutdown; job files.
@@ -106,6 +113,11 @@ let package = Package(
                 "NianjianDomain",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "AliyunTests",
+            dependencies: ["NianjianAliyun", "NianjianDomain", "NianjianConsole"],
             swiftSettings: strict
         ),
         .testTarget(
