@@ -60,6 +60,18 @@ public enum DisplayWidth {
     }
 }
 
+/// A plain table for command-line output (tenant lists, migration status…): columns aligned by display
+/// width, cells made terminal-safe (`TerminalText.sanitize`), long cells wrapped, no trailing spaces.
+public enum PlainTable {
+    public static func render(header: [String], rows: [[String]], rightAligned: Set<Int> = [], indent: String = "") -> String {
+        var table = TextTable(header.enumerated().map {
+            TextTable.Column(header: $0.element, alignment: rightAligned.contains($0.offset) ? .right : .left, maxWidth: 60)
+        })
+        for row in rows { table.add(row) }
+        return table.render(indent: indent).joined(separator: "\n")
+    }
+}
+
 enum TerminalText {
     /// Makes user data safe for one terminal cell: no control characters (so no escape sequences,
     /// no line breaks breaking the layout). Tabs and line breaks become spaces; other controls U+FFFD.
