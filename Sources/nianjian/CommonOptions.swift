@@ -84,7 +84,13 @@ func runCommand(_ body: () throws -> Void) throws {
         throw ExitCode(error.exitCode)
     } catch let error as PostgresError {
         reportError(describe(error), exitCode: 1, sqlState: error.sqlState)
-        if ProcessInfo.processInfo.environment["NIANJIAN_DEBUG"] != nil { printError(error.debugDescription) }
+        if ProcessInfo.processInfo.environment["NIANJIAN_DEBUG"] != nil {
+            if ErrorOutput.json {
+                printError(JSONLine.event(level: "debug", label: "nianjian", message: error.debugDescription, fields: []))
+            } else {
+                printError(error.debugDescription)
+            }
+        }
         throw ExitCode(1)
     } catch let error as CleanExit {
         throw error
