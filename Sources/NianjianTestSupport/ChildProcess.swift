@@ -31,21 +31,36 @@ public struct ChildProcessTimeout: Error, CustomStringConvertible {
 /// test waits on the other cannot deadlock), and a deadline kills it (SIGTERM, then SIGKILL) and fails with
 /// what it had written, instead of hanging the suite.
 public enum ChildProcess {
+    /// With `terminalColumns`, stderr is a pseudo-terminal that many columns wide (what a progress bar sees on
+    /// a real terminal), read like a pipe.
     public static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
-                           currentDirectory: String? = nil, timeout seconds: Double = 120) throws -> ChildOutput {
+                           currentDirectory: String? = nil, timeout seconds: Double = 120,
+                           terminalColumns: Int? = nil) throws -> ChildOutput {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         if let environment { process.environment = environment }
         if let currentDirectory { process.currentDirectoryURL = URL(fileURLWithPath: currentDirectory) }
-        let out = Pipe(), err = Pipe()
+        let out = Pipe()
         process.standardOutput = out
-        process.standardError = err
         process.standardInput = FileHandle.nullDevice
-        let stdout = Collector(out.fileHandleForReading), stderr = Collector(err.fileHandleForReading)
+        let stdout = Collector(out.fileHandleForReading)
+        let stderr: any OutputSource
+        var terminal: Terminal?
+        if let terminalColumns {
+            let pty = try Terminal(columns: terminalColumns)
+            process.standardError = FileHandle(fileDescriptor: pty.secondary, closeOnDealloc: false)
+            terminal = pty
+            stderr = pty
+        } else {
+            let err = Pipe()
+            process.standardError = err
+            stderr = Collector(err.fileHandleForReading)
+        }
         let exited = DispatchSemaphore(value: 0)
         process.terminationHandler = { _ in exited.signal() }
         try process.run()
+        terminal?.closeSecondary()
         var timedOut = false
         if exited.wait(timeout: .now() + seconds) == .timedOut {
             timedOut = true
@@ -67,8 +82,74 @@ public enum ChildProcess {
         return output
     }
 
+    private protocol OutputSource {
+        func waitForEnd(until deadline: DispatchTime)
+        func text() -> String
+    }
+
+    /// A pseudo-terminal for the child's stderr: the parent reads the primary side on a thread of its own.
+    private final class Terminal: OutputSource, @unchecked Sendable {
+        let primary: Int32
+        private(set) var secondary: Int32
+        private let lock = NSLock()
+        private var data = Data()
+        private let ended = DispatchSemaphore(value: 0)
+
+        struct OpenFailed: Error {}
+
+        /// posix_openpt, grantpt, unlockpt and ptsname_r from the C library (Swift's Glibc module leaves them out).
+        private typealias OpenPT = @convention(c) (Int32) -> Int32
+        private typealias PTName = @convention(c) (Int32, UnsafeMutablePointer<CChar>?, Int) -> Int32
+        private static func function<T>(_ name: String, as type: T.Type) throws -> T {
+            guard let symbol = dlsym(dlopen(nil, RTLD_NOW), name) else { throw OpenFailed() }
+            return unsafeBitCast(symbol, to: type)
+        }
+
+        init(columns: Int) throws {
+            let openpt = try Self.function("posix_openpt", as: OpenPT.self)
+            let grant = try Self.function("grantpt", as: OpenPT.self)
+            let unlock = try Self.function("unlockpt", as: OpenPT.self)
+            let ptsname = try Self.function("ptsname_r", as: PTName.self)
+            primary = openpt(O_RDWR | O_NOCTTY)
+            var name = [CChar](repeating: 0, count: 128)
+            guard primary >= 0, grant(primary) == 0, unlock(primary) == 0, ptsname(primary, &name, name.count) == 0 else {
+                throw OpenFailed()
+            }
+            let path = String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            secondary = open(path, O_RDWR | O_NOCTTY)
+            guard secondary >= 0 else { throw OpenFailed() }
+            var size = winsize(ws_row: 24, ws_col: UInt16(clamping: columns), ws_xpixel: 0, ws_ypixel: 0)
+            _ = ioctl(secondary, UInt(TIOCSWINSZ), &size)
+            let thread = Thread { [self] in
+                var buffer = [UInt8](repeating: 0, count: 4096)
+                while true {
+                    let count = buffer.withUnsafeMutableBytes { read(primary, $0.baseAddress, 4096) }
+                    if count <= 0 { break } // EIO once the child's side is closed
+                    lock.lock(); data.append(contentsOf: buffer[0..<count]); lock.unlock()
+                }
+                ended.signal()
+            }
+            thread.start()
+        }
+
+        /// The parent's copy of the child's side: closed once the child has it.
+        func closeSecondary() {
+            if secondary >= 0 { close(secondary); secondary = -1 }
+        }
+
+        func waitForEnd(until deadline: DispatchTime) {
+            _ = ended.wait(timeout: deadline)
+        }
+
+        func text() -> String {
+            lock.lock(); defer { lock.unlock() }
+            // The terminal turns "\n" into "\r\n": give back what the child wrote.
+            return String(decoding: data, as: UTF8.self).replacingOccurrences(of: "\r\n", with: "\n")
+        }
+    }
+
     /// Accumulates one pipe as the data arrives.
-    private final class Collector: @unchecked Sendable {
+    private final class Collector: OutputSource, @unchecked Sendable {
         private let lock = NSLock()
         private var data = Data()
         private let ended = DispatchSemaphore(value: 0)

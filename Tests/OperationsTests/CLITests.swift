@@ -1,6 +1,7 @@
 import Foundation
 import NianjianDomain
 import NianjianOperations
+import NianjianReports
 import NianjianTestSupport
 import Testing
 
@@ -331,5 +332,47 @@ struct CLITests {
         #expect(down.stdout.contains("postgresql://alice:***@127.0.0.1:1/nianjian") && down.stdout.contains("not reachable"),
                 "\(down.stdout)")
         #expect(!(down.stdout + down.stderr).contains(secret))
+    }
+
+    // MARK: - Issue 10, item 7: the progress bar on a narrow terminal
+
+    @Test func progressBarFitsANarrowTerminalAndNeverGluesTheLog() throws {
+        let fixture = try OpsFixture()
+        defer { fixture.close() }
+        try Scenario.load(fixture.database, tenants: [.init(slug: "bar", companies: 12), .init(slug: "baz", companies: 12)])
+        let folder = try Self.folder([:])
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let job = folder + "/job.yml"
+        try Data("""
+            name: bar
+            night_hours: 1
+            rate_limits: {submit: {per_second: 4, burst: 1}, poll: {per_second: 4, burst: 1}}
+            poll: {first_after_business_days: 0, first_after_seconds: 0, then_every_business_days: 0, then_every_seconds: 0.01}
+            console: {adapter: mock, review_business_days: 0, latency_ms: {p50: 50, p99: 100}}
+            """.utf8).write(to: URL(fileURLWithPath: job))
+        guard let path = NianjianBinary.path else { throw BinaryMissing() }
+        var environment = ProcessInfo.processInfo.environment
+        environment["DATABASE_URL"] = fixture.handle.url
+        environment["COLUMNS"] = nil
+        for (columns, lang) in [(50, "en"), (40, "zh")] {
+            let output = try ChildProcess.run(path, ["run", "--job", job, "--tenant", columns == 50 ? "bar" : "baz", "--as-of", "2026-12-01",
+                                                     "--lang", lang],
+                                              environment: environment, timeout: 300, terminalColumns: columns)
+            #expect(output.status == 0, "\(output.stderr.suffix(1500))")
+            let erase = "\r\u{1B}[2K"
+            let draws = output.stderr.components(separatedBy: erase).dropFirst()
+            let bars = draws.map { segment in String(segment.prefix { $0 != "\n" && $0 != "\r" }) }.filter { $0.hasPrefix("[") }
+            #expect(bars.count >= 2, "the bar was drawn \(bars.count) times: \(output.stderr.debugDescription.suffix(2000))")
+            for bar in bars {
+                #expect(DisplayWidth.of(bar) < columns, "\(DisplayWidth.of(bar)) columns on a \(columns)-column terminal: \(bar)")
+            }
+            // Every log line starts on a line of its own, never right after the bar.
+            let logLines = output.stderr.split(separator: "\n").filter { $0.contains("nianjian.runner:") }
+            #expect(logLines.contains { $0.contains("run finished") })
+            for line in logLines {
+                let visible = line.components(separatedBy: "\u{1B}[2K").last ?? ""
+                #expect(visible.hasPrefix("20"), "log line glued to the bar: \(line.debugDescription)")
+            }
+        }
     }
 }
