@@ -7,13 +7,14 @@ import NianjianStore
 
 /// Helpers shared by the operator commands (tenant, import, plan, requeue, report).
 enum OperatorCLI {
-    /// Runs `body`, printing operations errors in the chosen language.
+    /// Runs `body`, printing operations errors in both languages, the chosen one first.
     static func run(_ language: Language, _ body: () throws -> Void) throws {
         try runCommand {
             do {
                 try body()
             } catch let error as OperationsError {
-                throw UserFacingError(description: error.message(language))
+                let other: Language = language == .zh ? .en : .zh
+                throw UserFacingError(description: error.message(language) + "\n" + error.message(other))
             }
         }
     }
