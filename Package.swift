@@ -95,7 +95,7 @@ let package = Package(
             name: "nianjian",
             dependencies: [
                 "NianjianOperations", "NianjianRunner", "NianjianStore", "NianjianDomain", "NianjianPostgres",
-                "NianjianConsole",
+                "NianjianConsole", "NianjianReports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -208,7 +208,7 @@ public enum Importer {
         }
         var problems: [ImportProblem] = []
         let serviceFile = fileNames[.services] ?? SpreadsheetFile.services.rawValue
-        let serviceRefColumn = files[serviceFile].flatMap { headerColumn($0, file: serviceFile, named: "service_ref") } ?? 0
+        let serviceRefColumn = files[serviceFile].flatMap { ColumnNames.position(of: "service_ref", inHeaderOf: $0, file: serviceFile) } ?? 0
         for row in parsed.services {
             var new = row.service
             // Renewals are facts the product recorded: a sheet whose expiry predates the latest renewal is behind,
@@ -254,18 +254,4 @@ public enum Importer {
     }
 
     static func fields(_ pairs: [(String, Bool)]) -> [String] { pairs.filter(\.1).map(\.0) }
-
-    /// The 1-based position of a column in a file's header (0 when not found).
-    static func headerColumn(_ bytes: [UInt8], file: String, named name: String) -> Int? {
-        guard case .success(let text) = TextDecoding.decode(bytes, file: file) else { return nil }
-        let document = CSVReader.parse(utf8: text.utf8, file: file)
-        guard let header = document.records.first else { return nil }
-        for (index, field) in header.fields.enumerated() {
-            let normalized = field.value.trimmingCharacters(in: .whitespaces).lowercased()
-                .replacingOccurrences(of: " ", with: "_").replacingOccurrences(of: "-", with: "_")
-                .replacingOccurrences(of: "\u{FEFF}", with: "")
-            if normalized == name { return index + 1 }
-        }
-        return nil
-    }
 }

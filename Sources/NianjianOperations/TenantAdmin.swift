@@ -3,7 +3,8 @@ import NianjianDomain
 import NianjianPostgres
 import NianjianStore
 
-/// Adding, listing and changing tenants (agencies).
+/// Adding, listing and changing tenants (agencies). Names follow `NameText` (no control, line-break or
+/// bidirectional-override character): refused before anything is written.
 public enum TenantAdmin {
     /// Slugs: lower-case letters, digits, `_` and `-`, starting with a letter or digit, at most 63 characters.
     public static func isValidSlug(_ slug: String) -> Bool {
@@ -33,6 +34,9 @@ public enum TenantAdmin {
     }
 
     static func checkSettings(name: String?, weight: Int?, maxConcurrency: Int?) throws {
+        if let name, let problem = NameText.problem(in: name, what: "--name") {
+            throw OperationsError(code: "bad_name", en: problem.en, zh: problem.zh)
+        }
         if let name, name.trimmingCharacters(in: .whitespaces).isEmpty || name.count > 200 {
             throw OperationsError(code: "bad_name", en: "--name must have 1 to 200 characters",
                                   zh: "--name 应为 1 到 200 个字符")
@@ -93,5 +97,43 @@ public enum TenantAdmin {
             throw OperationsError.unknownTenant(slug)
         }
         return record
+    }
+}
+
+/// A tenant as `tenant … --json` prints it: snake_case keys, numbers as JSON numbers, null for "the job
+/// file's default" (`{"id":1,"slug":"huaxia","name":"华夏云服务","weight":3,"max_concurrency":null,
+/// "submit_rate":10,"poll_rate":null}`).
+public struct TenantJSON: Encodable, Sendable {
+    public var id: Int64
+    public var slug: String
+    public var name: String
+    public var weight: Int
+    public var maxConcurrency: Int?
+    public var submitRate: Decimal?
+    public var pollRate: Decimal?
+
+    public init(_ record: TenantRecord) {
+        id = record.id; slug = record.slug; name = record.name; weight = record.weight
+        maxConcurrency = record.maxConcurrency
+        submitRate = record.submitRate.flatMap { Decimal(string: $0, locale: Locale(identifier: "en_US_POSIX")) }
+        pollRate = record.pollRate.flatMap { Decimal(string: $0, locale: Locale(identifier: "en_US_POSIX")) }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, slug, name, weight
+        case maxConcurrency = "max_concurrency"
+        case submitRate = "submit_rate"
+        case pollRate = "poll_rate"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(slug, forKey: .slug)
+        try container.encode(name, forKey: .name)
+        try container.encode(weight, forKey: .weight)
+        try container.encode(maxConcurrency, forKey: .maxConcurrency)
+        try container.encode(submitRate, forKey: .submitRate)
+        try container.encode(pollRate, forKey: .pollRate)
     }
 }

@@ -6,7 +6,7 @@ struct TextTable {
     struct Column {
         var header: String
         var alignment: Alignment = .left
-        /// Cells wider than this are cut with "...".
+        /// Cells wider than this are wrapped onto several lines (nothing is cut).
         var maxWidth: Int = 48
     }
 
@@ -19,35 +19,43 @@ struct TextTable {
 
     mutating func add(_ row: [String]) { rows.append(row) }
 
-    /// The lines of the table, each indented by `indent`, without trailing spaces.
+    /// The lines of the table, each indented by `indent`, without trailing spaces. A cell wider than its
+    /// column's `maxWidth` is wrapped onto as many lines as it needs; the other cells of its row are left
+    /// blank on those lines, so every column keeps its alignment.
     func render(indent: String = "  ") -> [String] {
-        func cells(_ row: [String]) -> [String] {
+        func cells(_ row: [String]) -> [[String]] {
             columns.indices.map { index in
                 let raw = index < row.count ? row[index] : ""
-                return TerminalText.truncate(TerminalText.sanitize(raw), toWidth: columns[index].maxWidth)
+                return TerminalText.wrap(TerminalText.sanitize(raw), toWidth: columns[index].maxWidth)
             }
         }
         let header = cells(columns.map(\.header))
         let body = rows.map(cells)
         let foot = footer.map(cells)
-        var widths = header.map(DisplayWidth.of)
-        for row in body + foot {
-            for (index, cell) in row.enumerated() { widths[index] = max(widths[index], DisplayWidth.of(cell)) }
-        }
-        func line(_ row: [String]) -> String {
-            let padded = row.enumerated().map { index, cell in
-                TerminalText.pad(cell, toWidth: widths[index], right: columns[index].alignment == .right)
+        var widths = columns.map { _ in 0 }
+        for row in [header] + body + foot {
+            for (index, cell) in row.enumerated() {
+                widths[index] = max(widths[index], cell.map(DisplayWidth.of).max() ?? 0)
             }
-            return trimTrailing(indent + padded.joined(separator: "  "))
+        }
+        func lines(_ row: [[String]]) -> [String] {
+            let height = row.map(\.count).max() ?? 1
+            return (0..<height).map { lineIndex in
+                let padded = row.enumerated().map { index, cell in
+                    TerminalText.pad(lineIndex < cell.count ? cell[lineIndex] : "", toWidth: widths[index],
+                                     right: columns[index].alignment == .right)
+                }
+                return trimTrailing(indent + padded.joined(separator: "  "))
+            }
         }
         let rule = trimTrailing(indent + widths.map { String(repeating: "-", count: $0) }.joined(separator: "  "))
-        var lines = [line(header), rule]
-        lines += body.map(line)
+        var output = lines(header) + [rule]
+        output += body.flatMap(lines)
         if !foot.isEmpty {
-            lines.append(rule)
-            lines += foot.map(line)
+            output.append(rule)
+            output += foot.flatMap(lines)
         }
-        return lines
+        return output
     }
 
     private func trimTrailing(_ text: String) -> String {

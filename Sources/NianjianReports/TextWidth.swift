@@ -60,6 +60,18 @@ public enum DisplayWidth {
     }
 }
 
+/// A plain table for command-line output (tenant lists, migration status…): columns aligned by display
+/// width, cells made terminal-safe (`TerminalText.sanitize`), long cells wrapped, no trailing spaces.
+public enum PlainTable {
+    public static func render(header: [String], rows: [[String]], rightAligned: Set<Int> = [], indent: String = "") -> String {
+        var table = TextTable(header.enumerated().map {
+            TextTable.Column(header: $0.element, alignment: rightAligned.contains($0.offset) ? .right : .left, maxWidth: 60)
+        })
+        for row in rows { table.add(row) }
+        return table.render(indent: indent).joined(separator: "\n")
+    }
+}
+
 enum TerminalText {
     /// Makes user data safe for one terminal cell: no control characters (so no escape sequences,
     /// no line breaks breaking the layout). Tabs and line breaks become spaces; other controls U+FFFD.
@@ -76,6 +88,60 @@ enum TerminalText {
             }
         }
         return String(out)
+    }
+
+    /// Breaks `text` into lines of at most `maxWidth` columns, never cutting anything off: at a space when
+    /// there is one (the space is dropped), otherwise between two characters, and CJK text between any two
+    /// ideographs (CJK is 2 columns wide). A character wider than `maxWidth` gets a line of its own.
+    static func wrap(_ text: String, toWidth maxWidth: Int) -> [String] {
+        let limit = max(1, maxWidth)
+        guard DisplayWidth.of(text) > limit else { return [text] }
+        var lines: [String] = []
+        var line: [Character] = []
+        var lineWidth = 0
+        func width(_ characters: ArraySlice<Character>) -> Int {
+            characters.reduce(0) { $0 + DisplayWidth.of(String($1)) }
+        }
+        func isWide(_ character: Character) -> Bool { DisplayWidth.of(String(character)) >= 2 }
+        /// The last index a new line may start at (after a space, before or after a wide character), if any;
+        /// `line.count` breaks before `next`.
+        func lastBreak(before next: Character) -> Int? {
+            var index = line.count
+            while index > 0 {
+                let following = index < line.count ? line[index] : next
+                if line[index - 1] == " " || isWide(line[index - 1]) || isWide(following) { return index }
+                index -= 1
+            }
+            return nil
+        }
+        func emit(_ characters: ArraySlice<Character>) {
+            var end = characters.endIndex
+            while end > characters.startIndex, characters[end - 1] == " " { end -= 1 }
+            lines.append(String(characters[characters.startIndex..<end]))
+        }
+        for character in text {
+            let characterWidth = DisplayWidth.of(String(character))
+            if line.isEmpty, character == " " { continue } // no leading space on a continuation line
+            while lineWidth + characterWidth > limit, !line.isEmpty {
+                if character == " " {
+                    emit(line[...]); line = []; lineWidth = 0
+                    break
+                }
+                if let split = lastBreak(before: character) {
+                    emit(line[..<split])
+                    line = Array(line[split...].drop { $0 == " " })
+                } else {
+                    emit(line[...])
+                    line = []
+                }
+                lineWidth = width(line[...])
+            }
+            if line.isEmpty, character == " " { continue }
+            line.append(character)
+            lineWidth += characterWidth
+        }
+        if !line.isEmpty { emit(line[...]) }
+        return lines.isEmpty ? [""] : lines
     }
 
     /// Cuts `text` to at most `maxWidth` columns, ending with "..." when cut (never splitting a character).

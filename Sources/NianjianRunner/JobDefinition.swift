@@ -38,12 +38,27 @@ public struct JobDefinition: Sendable {
 
     /// Parses and validates a job file. Errors name the file, the line and what is wrong.
     public static func load(path: String) throws -> JobDefinition {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw JobFileError(file: path, line: nil,
+                               message: "no such job file: check the path (the default is Jobs/nightly.yml)",
+                               messageZh: "作业文件不存在：请检查路径（默认为 Jobs/nightly.yml）")
+        }
+        if isDirectory.boolValue {
+            throw JobFileError(file: path, line: nil,
+                               message: "is a folder, not a job file: give a YAML file, e.g. --job \(path.hasSuffix("/") ? path : path + "/")nightly.yml",
+                               messageZh: "这是一个文件夹，不是作业文件：请指定一个 YAML 文件，例如 --job \(path.hasSuffix("/") ? path : path + "/")nightly.yml")
+        }
         let text: String
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
         } catch {
-            throw JobFileError(file: path, line: nil, message: "cannot read the job file (\(error.localizedDescription))",
-                               messageZh: "无法读取作业文件")
+            let readable = FileManager.default.isReadableFile(atPath: path)
+            throw JobFileError(file: path, line: nil,
+                               message: readable ? "cannot read the job file: save it as UTF-8 text"
+                                                 : "cannot read the job file: permission denied; check its permissions",
+                               messageZh: readable ? "无法读取作业文件：请将其保存为 UTF-8 文本"
+                                                   : "无法读取作业文件：没有读取权限，请检查文件权限")
         }
         return try parse(text, file: path)
     }
@@ -53,7 +68,8 @@ public struct JobDefinition: Sendable {
         do {
             root = try Yams.compose(yaml: text)
         } catch let error as YamlError {
-            throw JobFileError(file: file, line: yamlErrorLine(error), message: yamlErrorMessage(error), messageZh: "不是有效的 YAML")
+            throw JobFileError(file: file, line: yamlErrorLine(error), message: yamlErrorMessage(error),
+                               messageZh: "不是有效的 YAML：" + yamlErrorDetail(error))
         }
         var job = JobDefinition()
         guard let root else { return job }
@@ -70,6 +86,15 @@ public struct JobDefinition: Sendable {
         // A parser error quotes the line it stopped in: keep the message readable when that line is huge.
         let text = "\(error)"
         return "not valid YAML: " + (text.count > 1_000 ? text.prefix(1_000) + "…" : text)
+    }
+
+    /// The parser's own detail (quoted text, position), without the English lead-in, for the Chinese message.
+    private static func yamlErrorDetail(_ error: YamlError) -> String {
+        if case .duplicatedKeysInMapping(let duplicates, _) = error {
+            return "键 \(duplicates.map { "'\($0)'" }.joined(separator: ", ")) 在同一映射中出现了两次"
+        }
+        let text = "\(error)"
+        return text.count > 1_000 ? text.prefix(1_000) + "…" : text
     }
 
     private static func yamlErrorLine(_ error: YamlError) -> Int? {
@@ -115,7 +140,7 @@ private struct JobReader {
             guard let key = keyNode.string else { throw fail(keyNode, "\(path) has a key that is not text", "\(path) 的键必须是文本") }
             guard allowed.contains(key) else {
                 throw fail(keyNode, "unknown key '\(path.isEmpty ? "" : path + ".")\(key)' (known: \(allowed.joined(separator: ", ")))",
-                           "未知的键 '\(key)'")
+                           "未知的键 '\(path.isEmpty ? "" : path + ".")\(key)'（可用的键：\(allowed.joined(separator: ", "))）")
             }
             guard seen.insert(key).inserted else { throw fail(keyNode, "key '\(key)' appears twice", "键 '\(key)' 重复") }
             entries.append((key, keyNode, value))
@@ -125,20 +150,20 @@ private struct JobReader {
 
     func number(_ node: Node, _ name: String, min: Double, max: Double) throws -> Double {
         guard let scalar = node.scalar, scalar.style == .plain, let value = Double(scalar.string), value.isFinite else {
-            throw fail(node, "\(name) must be a number", "\(name) 必须是数字")
+            throw fail(node, "\(name) must be a number", "\(name) 必须是数字，而不是 \(Self.shown(node))")
         }
         guard value >= min, value <= max else {
-            throw fail(node, "\(name) must be between \(format(min)) and \(format(max)), not \(scalar.string)", "\(name) 必须在 \(format(min)) 到 \(format(max)) 之间")
+            throw fail(node, "\(name) must be between \(format(min)) and \(format(max)), not \(scalar.string)", "\(name) 必须在 \(format(min)) 到 \(format(max)) 之间，而不是 \(scalar.string)")
         }
         return value
     }
 
     func integer(_ node: Node, _ name: String, min: Int, max: Int) throws -> Int {
         guard let scalar = node.scalar, scalar.style == .plain, let value = Int(scalar.string) else {
-            throw fail(node, "\(name) must be a whole number", "\(name) 必须是整数")
+            throw fail(node, "\(name) must be a whole number", "\(name) 必须是整数，而不是 \(Self.shown(node))")
         }
         guard value >= min, value <= max else {
-            throw fail(node, "\(name) must be between \(min) and \(max), not \(value)", "\(name) 必须在 \(min) 到 \(max) 之间")
+            throw fail(node, "\(name) must be between \(min) and \(max), not \(value)", "\(name) 必须在 \(min) 到 \(max) 之间，而不是 \(value)")
         }
         return value
     }
@@ -155,6 +180,12 @@ private struct JobReader {
     func text(_ node: Node, _ name: String) throws -> String {
         guard let scalar = node.scalar, !scalar.string.isEmpty else { throw fail(node, "\(name) must be text", "\(name) 必须是文本") }
         return scalar.string
+    }
+
+    /// A scalar's text for a message (shortened), or what kind of node it is.
+    static func shown(_ node: Node) -> String {
+        guard let scalar = node.scalar else { return node.mapping != nil ? "一个映射" : "一个列表" }
+        return "'" + (scalar.string.count > 60 ? scalar.string.prefix(60) + "…" : scalar.string) + "'"
     }
 
     private func format(_ value: Double) -> String {
@@ -227,7 +258,7 @@ private struct JobReader {
         }
         if job.heartbeatSeconds >= job.leaseSeconds {
             throw fail(root, "lease.heartbeat_seconds (\(job.heartbeatSeconds)) must be shorter than lease.seconds (\(job.leaseSeconds))",
-                       "心跳间隔必须短于租约时长")
+                       "lease.heartbeat_seconds（\(job.heartbeatSeconds)）必须短于 lease.seconds（\(job.leaseSeconds)）")
         }
     }
 
@@ -277,12 +308,12 @@ private struct JobReader {
                     job.console.rejectionRates[reason] = rate
                     total += rate
                 }
-                if total > 1 { throw fail(value, "console.rejection_rates add up to more than 1", "驳回概率之和不能超过 1") }
+                if total > 1 { throw fail(value, "console.rejection_rates add up to more than 1", "console.rejection_rates 驳回概率之和不能超过 1") }
             default:
                 break
             }
         }
         let faults = job.console.loginFailureRate + job.console.buttonFailureRate
-        if faults > 1 { throw fail(node, "console.faults login + button add up to more than 1", "故障概率之和不能超过 1") }
+        if faults > 1 { throw fail(node, "console.faults login + button add up to more than 1", "console.faults 中 login 与 button 的故障概率之和不能超过 1") }
     }
 }

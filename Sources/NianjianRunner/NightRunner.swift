@@ -167,11 +167,11 @@ public final class NightRunner: @unchecked Sendable {
         for settings in loaded.found {
             tenants[settings.id] = TenantLane(settings: settings, job: job, now: now)
         }
-        let runner = options.runnerId, jobName = job.name, date = asOf, ids = tenantIds, lease = job.leaseSeconds
+        let runner = options.runnerId, jobName = job.name, date = asOf, ids = tenantIds, lease = job.leaseSeconds, scope = loaded.found.map(\.id)
         let businessNow = start
         runId = try database.runBlocking { session in
             try InspectionQueries.rescueExpiredLeases(session, businessNow: businessNow, actor: "rescuer:\(runner)", leaseSeconds: lease)
-            return try RunQueries.startRun(session, runnerId: runner, jobName: jobName, asOf: date)
+            return try RunQueries.startRun(session, runnerId: runner, jobName: jobName, asOf: date, tenantIds: scope)
         }
         totalDue = (try? database.runBlocking { try RunQueries.countDue($0, tenantIds: ids, now: businessNow) }) ?? 0
         logger.info("run started", metadata: ["run_id": "\(runId)", "as_of": "\(asOf)", "runner": "\(runner)",

@@ -117,7 +117,7 @@ func quoted(_ value: String, limit: Int = 40) -> String {
         case "\t": out += "\\t"
         case "\"": out += "\\\""
         default:
-            if scalar.value < 0x20 || scalar.value == 0x7F {
+            if NameText.isForbidden(scalar) {
                 out += "\\u{" + String(scalar.value, radix: 16) + "}"
             } else {
                 out.unicodeScalars.append(scalar)

@@ -108,6 +108,24 @@ struct RowReader {
         return value
     }
 
+    /// A name (of a company, a representative, a holder): free text under `NameText`'s rule, no line breaks.
+    mutating func name(_ column: String, required isRequired: Bool = false) -> String {
+        let value = raw(column)
+        if let problem = NameText.problem(in: value, what: quoted(value)) {
+            fail(column, en: problem.en, zh: problem.zh)
+            return value
+        }
+        return text(column, required: isRequired)
+    }
+
+    /// The dates an import accepts: anything earlier or later is a typing slip (`0001-01-01`, `9999-12-31`).
+    /// Whole years: 1990-01-01 through 2199-12-31.
+    static let earliestYear = 1990
+    static let latestYear = 2199
+
+    /// The largest amount the database holds (numeric(14,2)): 999,999,999,999.99 yuan.
+    static let maximumAmountFen: Int64 = 99_999_999_999_999
+
     /// A date; nil when empty (a problem when required) or bad (a problem).
     mutating func date(_ column: String, required isRequired: Bool) -> CivilDate? {
         let value = raw(column)
@@ -116,7 +134,13 @@ struct RowReader {
             return nil
         }
         switch RowReader.parseDate(value) {
-        case .date(let date): return date
+        case .date(let date):
+            guard (RowReader.earliestYear...RowReader.latestYear).contains(date.year) else {
+                fail(column, en: "\(quoted(value)) is outside the accepted dates \(RowReader.earliestYear)-01-01 to \(RowReader.latestYear)-12-31: check the year",
+                     zh: "\(quoted(value)) 超出可接受的日期范围 \(RowReader.earliestYear)-01-01 至 \(RowReader.latestYear)-12-31：请检查年份")
+                return nil
+            }
+            return date
         case .noSuchDay:
             fail(column, en: "\(quoted(value)) is not a day of the calendar", zh: "\(quoted(value)) 不是真实存在的日期")
         case .malformed:
@@ -169,6 +193,11 @@ struct RowReader {
         }
         guard money.fen >= 0 else {
             fail(column, en: "\(quoted(value)) is negative", zh: "\(quoted(value)) 是负数")
+            return nil
+        }
+        guard money.fen <= RowReader.maximumAmountFen else {
+            fail(column, en: "\(quoted(value)) is too large: amounts go up to 999,999,999,999.99 yuan (check for extra digits)",
+                 zh: "\(quoted(value)) 过大：金额最多为 999,999,999,999.99 元（请检查是否多输了数字）")
             return nil
         }
         return money

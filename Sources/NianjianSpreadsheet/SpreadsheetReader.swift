@@ -16,7 +16,8 @@ public struct ReadOptions: Hashable, Sendable {
 /// Reads an agency's spreadsheets (the CSV files of one directory) into typed rows, all or nothing.
 ///
 /// Per file: the encoding is detected (`TextDecoding`), the CSV is read (`CSVReader`), the first non-blank
-/// record is the header. Header names are compared without case, spaces and hyphens counting as `_`; the
+/// record is the header. Header names are compared without case, spaces and hyphens counting as `_`, and
+/// each column may also be named in Chinese (`ColumnNames.chinese`: 公司编号, 金额, 到期日…); the
 /// documented columns must all be present (order free), a known column may not appear twice, other
 /// columns are ignored (listed in `SpreadsheetImport.notes`). Every cell is trimmed of white space.
 ///
@@ -24,9 +25,14 @@ public struct ReadOptions: Hashable, Sendable {
 /// - refs and numbers (`company_ref`, `contract_number`, `service_ref`, `console_instance_id`, material
 ///   `number`): non-empty, at most 200 characters, no control characters; compared exactly (case matters);
 /// - `name`, `kind`, `amount`, `starts_on`, `ends_on`, `expires_on`, `renewal_amount`: non-empty;
-/// - dates: `YYYY-MM-DD`; also accepted, since Excel in China writes them, `YYYY/M/D` and `YYYY-M-D`, with an
+/// - names (`name`, `legal_representative`, `contact_name`, `holder_name`): no control, line-break or
+///   bidirectional-override character (`NameText`, the rule `tenant add` applies too);
+/// - dates: from 1990-01-01 through 2199-12-31 (`RowReader.earliestYear`, `latestYear`) —
+///   `0001-01-01` or `9999-12-31` is a typing slip, refused here rather than skipped later by `plan`;
+///   `YYYY-MM-DD`; also accepted, since Excel in China writes them, `YYYY/M/D` and `YYYY-M-D`, with an
 ///   optional midnight time (`2026/3/5 0:00`); `valid_from` and `valid_until` may be empty (no expiry);
-/// - amounts in yuan with at most two decimals (`1234.50`), not negative; a leading `¥`/`￥` and
+/// - amounts in yuan with at most two decimals (`1234.50`), not negative, at most 999,999,999,999.99 (the
+///   database's numeric(14,2), `RowReader.maximumAmountFen`); a leading `¥`/`￥` and
 ///   thousands separators in groups of three (`1,234.50`) are accepted;
 /// - `renewal_method`: `auto` or `manual` (also `自动`, `手动`), any case; empty means unknown (nil), left to
 ///   the domain's validation;
@@ -148,9 +154,9 @@ public enum SpreadsheetReader {
             let ref = row.identifier("company_ref")
             if let ref { keys.noteKey(ref, in: \.companies, row: &row, column: "company_ref", what: "company_ref \(quoted(ref))", zh: "company_ref \(quoted(ref))") }
             guard row.shapeIsValid else { sheet.absorb(row); continue }
-            let name = row.text("name", required: true)
-            let legal = row.text("legal_representative")
-            let contactName = row.text("contact_name")
+            let name = row.name("name", required: true)
+            let legal = row.name("legal_representative")
+            let contactName = row.name("contact_name")
             let phone = row.text("contact_phone")
             let email = row.text("contact_email")
             if !email.isEmpty, !email.contains("@") {
@@ -257,7 +263,7 @@ public enum SpreadsheetReader {
                 }
             }
             guard row.shapeIsValid else { sheet.absorb(row); continue }
-            let holder = row.text("holder_name")
+            let holder = row.name("holder_name")
             let validFrom = row.date("valid_from", required: false)
             let validUntil = row.date("valid_until", required: false)
             if let validFrom, let validUntil, validUntil < validFrom {
@@ -362,6 +368,8 @@ struct Sheet {
             switch scalar {
             case "A"..."Z": out.unicodeScalars.append(Unicode.Scalar(scalar.value + 32) ?? scalar)
             case " ", "-": out += "_"
+            case "\u{FF08}": out += "("
+            case "\u{FF09}": out += ")"
             case "\u{FEFF}": continue
             default: out.unicodeScalars.append(scalar)
             }
@@ -373,7 +381,8 @@ struct Sheet {
         let known = Set(kind.requiredColumns + kind.optionalColumns)
         var ignored: [String] = []
         for (index, field) in header.fields.enumerated() {
-            let name = Sheet.normalizedHeader(field.value)
+            let written = Sheet.normalizedHeader(field.value)
+            let name = ColumnNames.column(forNormalized: written)
             if known.contains(name) {
                 if let first = columns[name] {
                     problems.add(line: field.line, column: index + 1,
@@ -382,8 +391,8 @@ struct Sheet {
                 } else {
                     columns[name] = index
                 }
-            } else if !name.isEmpty {
-                ignored.append(name)
+            } else if !written.isEmpty {
+                ignored.append(written)
             }
         }
         headerCount = header.fields.count
@@ -397,7 +406,7 @@ struct Sheet {
         for name in missing {
             problems.add(line: header.line, column: 1,
                          en: "missing column \(name) in the header",
-                         zh: "表头缺少 \(name) 列")
+                         zh: "表头缺少 \(ColumnNames.withChinese(name)) 列")
         }
         guard missing.isEmpty, !header.isDamaged,
               problems.problems.allSatisfy({ $0.line != header.line }) else { return }

@@ -115,7 +115,8 @@ public enum ReportQueries {
         }
     }
 
-    /// The tenant's last runs, newest first.
+    /// The tenant's last runs, newest first: every run that worked for the tenant, also one that found nothing
+    /// due (`RunQueries.startRun` gives each tenant of a run its `run_tenants` row at the start).
     public static func selectRecentRuns(_ session: PostgresSession, limit: Int) throws -> [ReportRunRow] {
         let result = try session.query("""
             SELECT r.id, r.started_at, r.finished_at, r.as_of, r.status, rt.claimed, rt.by_state::text
@@ -172,6 +173,7 @@ public enum ReportQueries {
             byState[state] = try row.requireInt(1)
             total = total + (try StoreDecoding.optionalMoney(row, 2) ?? .zero)
         }
+        // The last run that worked for the tenant, whether or not it claimed anything (see selectRecentRuns).
         let last = try session.query("SELECT max(r.started_at) FROM run_tenants rt JOIN runs r ON r.id = rt.run_id")
         return ReportPlatformRow(counts: byState, renewalTotal: total, lastRunAt: try StoreDecoding.timestamp(last[0], 0))
     }

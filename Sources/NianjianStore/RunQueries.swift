@@ -34,12 +34,25 @@ public enum RunQueries {
         return (found, (slugs ?? []).filter { !known.contains($0) })
     }
 
-    public static func startRun(_ session: PostgresSession, runnerId: String, jobName: String, asOf: CivilDate) throws -> Int64 {
-        try session.query("INSERT INTO runs (runner_id, job_name, as_of) VALUES ($1, $2, $3) RETURNING id",
-                          [.text(runnerId), .text(jobName), .text(asOf.description)])[0].requireInt64(0)
+    /// Records a run and the tenants it works for (every tenant, or those named with `--tenant`): one
+    /// `run_tenants` row each, with nothing claimed yet, so a run that finds nothing due for a tenant is still
+    /// in that tenant's recent runs and last run. (`runs` is visible to a tenant's role only through its
+    /// `run_tenants` rows, so the row is what makes the run the tenant's; `finishRun` fills in the counts.)
+    public static func startRun(_ session: PostgresSession, runnerId: String, jobName: String, asOf: CivilDate,
+                                tenantIds: [Int64]) throws -> Int64 {
+        try session.query("""
+            WITH run AS (
+                INSERT INTO runs (runner_id, job_name, as_of) VALUES ($1, $2, $3) RETURNING id
+            ), scope AS (
+                INSERT INTO run_tenants (tenant_id, run_id)
+                SELECT DISTINCT t, run.id FROM run, unnest($4::bigint[]) AS u(t)
+            )
+            SELECT id FROM run
+            """, [.text(runnerId), .text(jobName), .text(asOf.description), .intArray(tenantIds)])[0].requireInt64(0)
     }
 
-    /// Records how a run ended, with its counts overall and per tenant (JSON objects state → count).
+    /// Records how a run ended, with its counts overall and per tenant (JSON objects state → count); tenants
+    /// of the run with no counts keep the zero row `startRun` wrote.
     public static func finishRun(_ session: PostgresSession, runId: Int64, status: String, claimed: Int, byStateJSON: String,
                                  perTenant: [(tenantId: Int64, claimed: Int, byStateJSON: String)]) throws {
         try session.transaction {

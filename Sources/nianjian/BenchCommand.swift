@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import NianjianDomain
 import NianjianOperations
 
 /// `nianjian bench SCENARIO`: benchmarks as a command (issue 6). Thin: parse, call the scenario, print.
@@ -23,6 +24,9 @@ struct BenchCommand: ParsableCommand {
 
     @Option(name: .long, help: "Inspections (memory: pending; validate: companies). Default per scenario.")
     var inspections: Int?
+
+    @Option(name: .long, help: "validate: companies to validate, a number or 'small' (2000, a quick check). Default 200000.")
+    var companies: String?
 
     @Option(name: .long, help: "Tenants. Default per scenario.")
     var tenants: Int?
@@ -51,6 +55,8 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .long, help: "memory: the small backlog to compare with.")
     var baseline = 10_000
 
+    @OptionGroup var language: LanguageOption
+
     @Option(name: .customLong("worker-seconds"), help: .hidden)
     var workerSeconds = 15.0
 
@@ -60,6 +66,17 @@ struct BenchCommand: ParsableCommand {
     func validate() throws {
         guard scenario == "memory-worker" || BenchScenarios.names.contains(scenario) else {
             throw ValidationError("unknown scenario '\(scenario)' (known: \(BenchScenarios.names.joined(separator: ", ")))")
+        }
+        if let companies {
+            guard scenario == "validate" else {
+                throw ValidationError("--companies is for `bench validate` only / --companies 只用于 bench validate")
+            }
+            guard BenchCommand.companyCount(companies) != nil else {
+                throw ValidationError("--companies must be a number of at least 1 or 'small' / --companies 应为不小于 1 的数字或 small")
+            }
+            guard inspections == nil else {
+                throw ValidationError("give --companies or --inspections, not both / --companies 与 --inspections 只能二选一")
+            }
         }
         for (name, value) in [("--inspections", inspections), ("--tenants", tenants)] {
             if let value, value < 1 { throw ValidationError("\(name) must be at least 1") }
@@ -78,7 +95,7 @@ struct BenchCommand: ParsableCommand {
     func run() throws {
         try runCommand {
             var options = BenchOptions()
-            options.inspections = inspections
+            options.inspections = inspections ?? companies.flatMap(BenchCommand.companyCount)
             options.tenants = tenants
             options.p50Milliseconds = p50
             options.p99Milliseconds = p99
@@ -96,10 +113,26 @@ struct BenchCommand: ParsableCommand {
             }
             do {
                 let report = try BenchScenarios.run(scenario, server: try BenchServer.resolve(), options: options)
-                printOut(json ? report.json() : report.table())
+                printOut(json ? report.json() : BenchCommand.table(report, language.language))
             } catch let error as BenchError {
                 throw UserFacingError(description: error.description)
             }
         }
+    }
+
+    /// `small` (2000) or a positive number.
+    static func companyCount(_ text: String) -> Int? {
+        if text.lowercased() == "small" { return 2_000 }
+        guard let count = Int(text), count >= 1 else { return nil }
+        return count
+    }
+
+    /// The report's table; in Chinese with translated headings and verdicts (figure names stay as measured).
+    static func table(_ report: BenchReport, _ lang: Language) -> String {
+        guard lang == .zh else { return report.table() }
+        let verdict = ["pass": "达标", "miss": "未达标"]
+        let rows = report.rows.map { [$0.0, $0.1, $0.2, verdict[$0.3] ?? $0.3] }
+        return "基准测试 \(report.scenario)（\(report.meetsTargets ? "全部达标" : "有指标未达标")）\n"
+            + CLIText.table(header: ["指标", "数值", "目标", "结论"], rows: rows)
     }
 }

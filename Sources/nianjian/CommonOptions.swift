@@ -19,11 +19,48 @@ enum CommandDatabase {
 }
 
 struct LanguageOption: ParsableArguments {
-    @Option(name: .long, help: "Language of messages: zh or en (default from LANG).")
+    @Option(name: .long, help: "Language of messages: zh or en (also zh-CN, zh_CN, en-US…; default from LANG). 语言：zh 或 en。")
     var lang: String?
 
     var language: Language {
-        if let lang { return lang.lowercased().hasPrefix("zh") ? .zh : .en }
+        if let lang, let parsed = LanguageOption.parse(lang) { return parsed }
+        return LanguageOption.fromEnvironment()
+    }
+
+    func validate() throws {
+        if let lang, LanguageOption.parse(lang) == nil {
+            throw ValidationError(LanguageOption.unknownMessage(lang))
+        }
+    }
+
+    /// `zh`, `en`, or a locale of either (`zh-CN`, `zh_CN`, `zh-Hans`, `en-US`, `en_GB.UTF-8`), any case; nil otherwise.
+    static func parse(_ text: String) -> Language? {
+        let value = text.trimmingCharacters(in: .whitespaces).lowercased()
+        var base = value
+        if let cut = value.firstIndex(where: { $0 == "-" || $0 == "_" || $0 == "." }) {
+            let rest = value[value.index(after: cut)...]
+            guard !rest.isEmpty, rest.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }) else {
+                return nil
+            }
+            base = String(value[..<cut])
+        }
+        switch base {
+        case "zh": return .zh
+        case "en": return .en
+        default: return nil
+        }
+    }
+
+    static func unknownMessage(_ text: String) -> String {
+        let shown = NameText.escaped(String(text.prefix(40)))
+        return """
+            --lang '\(shown)' is not a language Nianjian speaks: use zh (中文) or en (English), e.g. --lang zh or --lang en-US
+            --lang '\(shown)' 不是支持的语言：请使用 zh（中文）或 en（英文），例如 --lang zh 或 --lang zh-CN
+            """
+    }
+
+    /// LC_ALL, else LANG: Chinese for a zh locale, English otherwise (an environment default is never refused).
+    static func fromEnvironment() -> Language {
         let environment = ProcessInfo.processInfo.environment
         return Language.from(locale: environment["LC_ALL"] ?? environment["LANG"])
     }
@@ -35,27 +72,50 @@ struct UserFacingError: Error, CustomStringConvertible {
     var exitCode: Int32 = 1
 }
 
-/// Runs a command body, turning errors into clear messages on stderr and an exit code.
+/// Runs a command body, turning errors into clear messages on stderr and an exit code. With
+/// `--log-format json` (`ErrorOutput.json`) the message is one JSON object on stderr instead.
 func runCommand(_ body: () throws -> Void) throws {
     do {
         try body()
     } catch let error as ExitCode {
         throw error
     } catch let error as UserFacingError {
-        printError(error.description)
+        reportError(error.description, exitCode: error.exitCode)
         throw ExitCode(error.exitCode)
     } catch let error as PostgresError {
-        printError(describe(error))
-        if ProcessInfo.processInfo.environment["NIANJIAN_DEBUG"] != nil { printError(error.debugDescription) }
+        reportError(describe(error), exitCode: 1, sqlState: error.sqlState)
+        if ProcessInfo.processInfo.environment["NIANJIAN_DEBUG"] != nil {
+            if ErrorOutput.json {
+                printError(JSONLine.event(level: "debug", label: "nianjian", message: error.debugDescription, fields: []))
+            } else {
+                printError(error.debugDescription)
+            }
+        }
         throw ExitCode(1)
     } catch let error as CleanExit {
         throw error
     } catch let error as ValidationError {
         throw error
     } catch {
-        printError("\(error)")
+        reportError("\(error)", exitCode: 1)
         throw ExitCode(1)
     }
+}
+
+/// How errors are written: plain text, or one JSON object per error (`--log-format json`).
+enum ErrorOutput {
+    nonisolated(unsafe) static var json = false
+}
+
+/// Writes a user-facing error: as is, or as `{"time","level":"error","label","message","exit_code"}`.
+func reportError(_ text: String, exitCode: Int32, sqlState: String? = nil) {
+    guard ErrorOutput.json else {
+        printError(text)
+        return
+    }
+    var fields: [(String, JSONLine.Value)] = [("exit_code", .number(String(exitCode)))]
+    if let sqlState { fields.append(("sqlstate", .string(sqlState))) }
+    printError(JSONLine.event(level: "error", label: "nianjian", message: text.trimmingCharacters(in: .newlines), fields: fields))
 }
 
 func describe(_ error: PostgresError) -> String {

@@ -35,8 +35,8 @@ struct ImportCommand: ParsableCommand {
             case .failure(let failure):
                 if json {
                     let problems = failure.problems.map {
-                        ["file": $0.file, "line": String($0.line), "column": String($0.column),
-                         "message": lang == .zh ? $0.messageZh : $0.messageEn]
+                        ProblemJSON(file: $0.file, line: $0.line, column: $0.column,
+                                    message: lang == .zh ? $0.messageZh : $0.messageEn)
                     }
                     printOut(try OperatorCLI.json(["problems": problems]))
                 }
@@ -67,7 +67,15 @@ struct ImportCommand: ParsableCommand {
             lines.append("    \(change.file):\(change.line) \(change.key): \(change.fields.joined(separator: ", "))")
         }
         for behind in summary.sheetBehind { lines.append("  " + behind.message(lang)) }
-        for note in summary.notes { lines.append("  note: \(note)") }
+        for note in summary.notes { lines.append(lang == .zh ? "  备注：\(note)" : "  note: \(note)") }
         return lines.joined(separator: "\n")
     }
+}
+
+/// One import problem in `--json` output: line and column are numbers.
+struct ProblemJSON: Encodable {
+    var file: String
+    var line: Int
+    var column: Int
+    var message: String
 }

