@@ -131,7 +131,7 @@ public struct ACS3Signer: Sendable {
 }
 
 /// An AccessKey pair (and an STS token): never printed, logged or stored in plain text.
-public struct AliyunCredentials: Sendable, Hashable, CustomStringConvertible {
+public struct AliyunCredentials: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible {
     public var accessKeyId: String
     public var accessKeySecret: String
     public var securityToken: String?
@@ -157,4 +157,5 @@ public struct AliyunCredentials: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String { "AliyunCredentials(\(maskedKeyId))" }
+    public var debugDescription: String { description }
 }

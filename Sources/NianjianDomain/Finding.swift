@@ -156,6 +156,12 @@ public enum FindingCode: String, CaseIterable, Sendable, Codable {
     case contractAmountMismatch = "contract.amount_mismatch"
     case contractTermNotCovered = "contract.term_not_covered"
 
+    // The console's view of the service (ServiceStatusCheck)
+    case consoleInstanceNotFound = "console.instance_not_found"
+    case consoleStatusAbnormal = "console.status_abnormal"
+    case consoleExpiryMismatch = "console.expiry_mismatch"
+    case consoleRenewalMethodMismatch = "console.renewal_method_mismatch"
+
     public var severity: Severity { rule.severity }
 
     public var rule: FindingRule {
@@ -304,6 +310,22 @@ public enum FindingCode: String, CaseIterable, Sendable, Codable {
             return FindingRule(severity: .error, document: .serviceContract, wouldCause: .inaccurateInformation,
                 messageZh: "合同金额与其覆盖服务的续费金额不一致", messageEn: "the contract amount differs from the renewal amount of the services it covers",
                 remedyZh: "核对合同，更正续费金额或合同", remedyEn: "check the contract and correct the renewal amount or the contract")
+        case .consoleInstanceNotFound:
+            return FindingRule(severity: .error, document: nil, wouldCause: .abnormalServiceStatus,
+                messageZh: "云账号下找不到该实例", messageEn: "the instance is not on the cloud account",
+                remedyZh: "核对实例 ID 与所用云账号（AccessKey），更正表格或账号", remedyEn: "check the instance id and the cloud account (AccessKey) used; correct the sheet or the account")
+        case .consoleStatusAbnormal:
+            return FindingRule(severity: .error, document: nil, wouldCause: .abnormalServiceStatus,
+                messageZh: "实例状态异常，无法续费", messageEn: "the instance's status does not allow a renewal",
+                remedyZh: "先在控制台恢复实例（如已过期先续费恢复），再年检", remedyEn: "restore the instance on the console first (renew an expired one), then inspect")
+        case .consoleExpiryMismatch:
+            return FindingRule(severity: .error, document: nil, wouldCause: .inaccurateInformation,
+                messageZh: "控制台上的到期日与表格不一致", messageEn: "the console's expiry date differs from the sheet's",
+                remedyZh: "以控制台为准更正 services.csv 的 expires_on 后重新导入", remedyEn: "correct expires_on in services.csv from the console and re-import")
+        case .consoleRenewalMethodMismatch:
+            return FindingRule(severity: .warning, document: nil, wouldCause: nil,
+                messageZh: "控制台上的续费方式与表格不一致", messageEn: "the console's renewal method differs from the sheet's",
+                remedyZh: "与客户确认续费方式，更正表格或控制台设置", remedyEn: "confirm the renewal method with the client; correct the sheet or the console setting")
         case .contractTermNotCovered:
             return FindingRule(severity: .error, document: .serviceContract, wouldCause: .inaccurateInformation,
                 messageZh: "合同期限未覆盖下一个服务期", messageEn: "the contract does not cover the next service term",
