@@ -18,6 +18,8 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // libpq, the PostgreSQL C client (Debian: libpq-dev).
@@ -54,7 +56,12 @@ let package = Package(
         // Alibaba Cloud's OpenAPI: the ACS3-HMAC-SHA256 signer, the actions the product uses, error classes.
         .target(
             name: "NianjianAliyun",
-            dependencies: ["NianjianDomain", "NianjianConsole", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "NianjianDomain", "NianjianConsole",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             swiftSettings: strict
         ),
         // The nightly runner: claim, pool, write-back, heartbeat, shutdown; job files.
@@ -85,8 +92,9 @@ let package = Package(
             name: "NianjianOperations",
             dependencies: [
                 "NianjianDomain", "NianjianStore", "NianjianRunner", "NianjianConsole", "NianjianPostgres",
-                "NianjianSpreadsheet", "NianjianReports",
+                "NianjianSpreadsheet", "NianjianReports", "NianjianAliyun",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: strict
         ),
@@ -117,7 +125,12 @@ let package = Package(
         ),
         .testTarget(
             name: "AliyunTests",
-            dependencies: ["NianjianAliyun", "NianjianDomain", "NianjianConsole"],
+            dependencies: [
+                "NianjianAliyun", "NianjianDomain", "NianjianConsole",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(

@@ -12,9 +12,12 @@ public struct SubmitRequest: Sendable, Hashable {
     public var amount: Money
     public var contactName: String
     public var contactPhone: String
+    /// The service's region (region-specific APIs such as ECS; empty: the adapter's default region).
+    public var region: String
 
     public init(account: String, idempotencyKey: String, instanceId: String, serviceType: String, termMonths: Int,
-                amount: Money, contactName: String, contactPhone: String) {
+                amount: Money, contactName: String, contactPhone: String, region: String = "") {
+        self.region = region
         self.account = account; self.idempotencyKey = idempotencyKey; self.instanceId = instanceId
         self.serviceType = serviceType; self.termMonths = termMonths; self.amount = amount
         self.contactName = contactName; self.contactPhone = contactPhone

@@ -20,11 +20,16 @@ public enum Nightly {
             let total = planned.reduce(0) { $0 + $1.planned }
             if total > 0 { logger.info("planned \(total) inspections before the run") }
         }
-        let console = MockConsole(settings: job.console, memory: PostgresConsoleMemory(database: database), clock: clock)
-        let runner = NightRunner(database: database, console: console, clock: clock,
+        let console = try ConsoleFactory.open(job: job, database: database, clock: clock)
+        defer { console.close() }
+        let runner = NightRunner(database: database, console: console.adapter, clock: clock,
                                  options: RunOptions(job: job, tenantSlugs: tenants, asOf: asOf, watch: watch, runnerId: runnerId),
                                  logger: logger)
         runner.onProgress = onProgress
-        return try runner.run(handleSignals: handleSignals)
+        let summary = try runner.run(handleSignals: handleSignals)
+        if let counters = console.cloudCounters?.snapshot, !counters.isEmpty {
+            logger.info("cloud calls", metadata: counters.mapValues { .stringConvertible($0) })
+        }
+        return summary
     }
 }

@@ -33,6 +33,8 @@ public struct JobDefinition: Sendable {
     public var databaseRetrySeconds = 60.0
     public var console = MockConsoleSettings()
     public var consoleAdapter = "mock"
+    /// Where the cloud is, for the `aliyun` and `simulator` adapters.
+    public var cloud = CloudSettings()
 
     public init() {}
 
@@ -262,17 +264,38 @@ private struct JobReader {
         }
     }
 
+    /// An http(s) URL with a host, without a trailing slash.
+    private func url(_ node: Node, _ name: String) throws -> String {
+        let value = try text(node, name)
+        let lower = value.lowercased()
+        guard lower.hasPrefix("http://") || lower.hasPrefix("https://"), value.split(separator: "/").count >= 2,
+              !value.contains(" ") else {
+            throw fail(node, "\(name) must be an http(s) URL such as https://business.aliyuncs.com, not '\(value)'",
+                       "\(name) 应为 http(s) 地址，例如 https://business.aliyuncs.com，而不是 '\(value)'")
+        }
+        return value.hasSuffix("/") ? String(value.dropLast()) : value
+    }
+
     private func readConsole(_ node: Node, into job: inout JobDefinition) throws {
-        let keys = ["adapter", "seed", "latency_ms", "faults", "throttle", "account_limits", "review_business_days", "rejection_rates"]
+        let keys = ["adapter", "seed", "latency_ms", "faults", "throttle", "account_limits", "review_business_days", "rejection_rates",
+                    "region", "endpoints", "timeout_seconds", "simulator_url"]
         for (key, _, value) in try mapping(node, "console", allowed: keys) {
             let name = "console.\(key)"
             switch key {
             case "adapter":
                 let adapter = try text(value, name)
-                guard adapter == "mock" else {
-                    throw fail(value, "console.adapter '\(adapter)' is not available in this build (available: mock)", "控制台适配器 '\(adapter)' 不可用（可用：mock）")
+                guard ["mock", "aliyun", "simulator"].contains(adapter) else {
+                    throw fail(value, "console.adapter '\(adapter)' is unknown (available: mock, aliyun, simulator)",
+                               "控制台适配器 '\(adapter)' 未知（可用：mock、aliyun、simulator）")
                 }
                 job.consoleAdapter = adapter
+            case "region": job.cloud.region = try text(value, name)
+            case "timeout_seconds": job.cloud.timeoutSeconds = try number(value, name, min: 0.1, max: 600)
+            case "simulator_url": job.cloud.simulatorURL = try url(value, name)
+            case "endpoints":
+                for (sub, _, leaf) in try mapping(value, name, allowed: ["bss", "ecs", "rds"]) {
+                    job.cloud.endpoints[sub] = try url(leaf, "\(name).\(sub)")
+                }
             case "seed": job.console.seed = UInt64(try integer(value, name, min: 0, max: Int.max))
             case "review_business_days": job.console.reviewBusinessDays = try integer(value, name, min: 0, max: 60)
             case "latency_ms":

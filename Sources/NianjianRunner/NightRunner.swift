@@ -351,7 +351,8 @@ public final class NightRunner: @unchecked Sendable {
             let request = SubmitRequest(account: item.claim.tenantSlug, idempotencyKey: key,
                                         instanceId: file.file.service.consoleInstanceId, serviceType: file.file.service.serviceType,
                                         termMonths: file.file.service.termMonths, amount: file.file.service.renewalAmount,
-                                        contactName: file.file.company.contactName, contactPhone: file.file.company.contactPhone)
+                                        contactName: file.file.company.contactName, contactPhone: file.file.company.contactPhone,
+                                        region: file.file.service.region)
             console.submit(request) { [self] result in
                 queue.async { [self] in
                     finishCall(lane)

@@ -400,7 +400,7 @@ struct HardeningTests {
         try Scenario.load(db, tenants: [.init(slug: "bad-job", companies: 5)])
         var random = SeededRandom(seed: 4_040)
         var bad: [String] = ["concurrency:\n  global: many\n", "retry:\n  max_attempts: 0\n", "lease:\n  seconds: 2\n  heartbeat_seconds: 5\n",
-                             "console:\n  adapter: aliyun\n", "name: [unclosed\n", "nonsense: 1\n"]
+                             "console:\n  adapter: nonsense\n", "name: [unclosed\n", "nonsense: 1\n"]
         while bad.count < 12 {
             let text = Self.mutate(Self.nightly, &random)
             if (try? JobDefinition.parse(text)) == nil { bad.append(text) }

@@ -226,7 +226,8 @@ struct JobFileTests {
         ("console:\n  faults:\n    login: 1.5\n", 3, "console.faults.login must be between 0 and 1"),
         ("lease:\n  seconds: 2\n  heartbeat_seconds: 5\n", 1, "must be shorter than lease.seconds"),
         ("plan_first: maybe\n", 1, "plan_first must be true or false"),
-        ("console:\n  adapter: aliyun\n", 2, "not available in this build"),
+        ("console:\n  adapter: nonsense\n", 2, "console.adapter 'nonsense' is unknown (available: mock, aliyun, simulator)"),
+        ("console:\n  endpoints: {bss: business.aliyuncs.com}\n", 2, "console.endpoints.bss must be an http(s) URL"),
         ("batch: [1, 2]\n", 1, "batch must be a mapping"),
         ("name: [unclosed\n", 2, "not valid YAML"),
     ])
