@@ -157,15 +157,21 @@ struct RunnerOutcomeTests {
         try Scenario.load(db, tenants: [.init(slug: "iota", companies: 300), .init(slug: "kappa", companies: 200)])
         // Leases long enough that a loaded CI machine never lets one expire: then nothing may be submitted twice.
         // (With expiring leases a resubmission with the same key is correct; the crash trials cover that.)
+        // 100 submits per second per tenant per runner: one runner alone needs at least 3 s for iota's 300
+        // submissions, far longer than the other takes to start, so the night cannot be won by one.
         let job = testJob {
             $0.claimBatch = 50; $0.console.latencyP50Milliseconds = 2; $0.console.latencyP99Milliseconds = 10
             $0.leaseSeconds = 60; $0.heartbeatSeconds = 5
+            $0.submitRate = 100; $0.submitBurst = 5
         }
         async let first = runNight(db, job, runnerId: "runner-a")
         async let second = runNight(db, job, runnerId: "runner-b")
         let (a, b) = try await (first, second)
         #expect(try Scenario.states(db) == ["approved": 500])
-        #expect(a.claimed > 0 && b.claimed > 0)
+        // The two runs were under way at once (each started before the other finished), so both claimed.
+        #expect(try Scenario.scalar(db, "SELECT (max(started_at) < min(finished_at))::int FROM runs WHERE finished_at IS NOT NULL") == 1,
+                "the runs did not overlap")
+        #expect(a.claimed > 0 && b.claimed > 0, "claims \(a.claimed), \(b.claimed)")
         // Each inspection was submitted once and approved once, by one runner.
         #expect(try Scenario.scalar(db, "SELECT max(submit_count) FROM mock_console_submissions") == 1)
         #expect(try Scenario.scalar(db, """
