@@ -18,7 +18,7 @@ struct SecretsTests {
         var output: String
     }
 
-    static func run(_ arguments: [String], url: String, folder: String) throws -> Captured? {
+    static func run(_ arguments: [String], url: String, folder: String, extra: [String: String] = [:]) throws -> Captured? {
         guard let path = NianjianBinary.path else { return nil }
         let outPath = folder + "/out-\(UUID().uuidString)", errPath = folder + "/err-\(UUID().uuidString)"
         _ = FileManager.default.createFile(atPath: outPath, contents: nil)
@@ -31,6 +31,7 @@ struct SecretsTests {
         environment["DATABASE_URL"] = url
         environment["NIANJIAN_HOME"] = folder + "/home"
         environment["PGCONNECT_TIMEOUT"] = "5"
+        for (key, value) in extra { environment[key] = value }
         process.environment = environment
         process.currentDirectoryURL = URL(fileURLWithPath: folder)
         process.standardOutput = out
@@ -88,8 +89,9 @@ struct SecretsTests {
 
         var scanned = 0, bytes = 0
         var leaks: [String] = []
-        func check(_ arguments: [String], url: String, expectSuccess: Bool = true, secrets: [String] = [Self.password]) throws {
-            guard let result = try Self.run(arguments, url: url, folder: folder) else { return }
+        func check(_ arguments: [String], url: String, expectSuccess: Bool = true, secrets: [String] = [Self.password],
+                   extra: [String: String] = [:]) throws {
+            guard let result = try Self.run(arguments, url: url, folder: folder, extra: extra) else { return }
             scanned += 1
             bytes += result.output.utf8.count
             if expectSuccess {
@@ -146,6 +148,12 @@ struct SecretsTests {
                 try check(arguments, url: wrong, expectSuccess: false, secrets: [Self.password, Self.wrongPassword])
             }
             // Even with NIANJIAN_DEBUG, which prints the server's detail.
+            for arguments in [["migrate"], ["run", "--job", job, "--json"], ["report", "--all"]] {
+                try check(arguments, url: wrong, expectSuccess: false, secrets: [Self.password, Self.wrongPassword],
+                          extra: ["NIANJIAN_DEBUG": "1"])
+            }
+            try check(["report", "--tenant", "nobody"], url: url, expectSuccess: false, extra: ["NIANJIAN_DEBUG": "1"])
+            try check(["plan", "--as-of", "not-a-date"], url: url, expectSuccess: false, extra: ["NIANJIAN_DEBUG": "1"])
         }
         #expect(leaks.isEmpty, "password printed: \(leaks)")
         // Nothing stored carries it either (run records, events, errors).

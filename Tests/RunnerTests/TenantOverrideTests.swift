@@ -122,7 +122,7 @@ struct TenantOverrideTests {
         // Its polls, and the other tenants' submissions, are not held to it.
         let freeSubmits = console.times("free", .submit)
         let freeSpan = (freeSubmits.last ?? 0) - (freeSubmits.first ?? 0)
-        #expect(freeSpan < slowSpan / 2, "the free tenant's 16 submissions took \(freeSpan) s, the limited tenant's 12 \(slowSpan) s")
+        #expect(bucketExcess(freeSubmits, rate: 4, burst: 4) > 1, "the free tenant was held to 4/s too: 16 submissions in \(freeSpan) s")
         #expect(bucketExcess(console.times("poll-4", .submit), rate: 4, burst: 4) > 1, "poll-4's submissions were limited too")
 
         // poll_rate 4 (burst 4): 12 polls take at least 2 s; its submissions ran free.
@@ -147,7 +147,7 @@ struct TenantOverrideTests {
         defer { handle.drop() }
         let db = handle.open(maximumConnections: 8)
         defer { db.close() }
-        try Scenario.load(db, tenants: [.init(slug: "heavy", companies: 300), .init(slug: "light", companies: 100)])
+        try Scenario.load(db, tenants: [.init(slug: "heavy", companies: 180), .init(slug: "light", companies: 60)])
         _ = try TenantAdmin.set(database: db, slug: "heavy", changes: TenantChanges(weight: 3))
         let job = testJob {
             $0.claimBatch = 40; $0.writeBatch = 40
@@ -155,14 +155,15 @@ struct TenantOverrideTests {
         }
         let (summary, console) = try await runRecorded(db, job)
         #expect(summary.status == "completed")
-        #expect(try Scenario.states(db) == ["approved": 400])
+        #expect(try Scenario.states(db) == ["approved": 240])
         try checkInvariants(db)
         let order = console.submitOrder()
-        #expect(order.count == 400)
-        // The first 200 submissions: both tenants still have work throughout (light has 100).
-        let firstHalf = order.prefix(200)
+        #expect(order.count == 240)
+        // The first 120 submissions: both tenants still have work throughout (light has 60). Claims of 40 give
+        // 30 : 10 (the run's first, a quarter batch, 7 : 3); equal weights would give half.
+        let firstHalf = order.prefix(120)
         let heavyShare = Double(firstHalf.filter { $0 == "heavy" }.count) / Double(firstHalf.count)
-        #expect(heavyShare >= 0.65 && heavyShare <= 0.85, "weight 3 : 1 gave the heavy tenant \(heavyShare) of the first 200 submissions")
-        print("tenant weight 3 : 1 → heavy share of the first 200 submissions \(String(format: "%.2f", heavyShare))")
+        #expect(heavyShare >= 0.63 && heavyShare <= 0.85, "weight 3 : 1 gave the heavy tenant \(heavyShare) of the first 120 submissions")
+        print("tenant weight 3 : 1 → heavy share of the first 120 submissions \(String(format: "%.2f", heavyShare))")
     }
 }
