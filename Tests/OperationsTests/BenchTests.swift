@@ -126,7 +126,12 @@ struct BenchTests {
         let (server, handle) = try server()
         defer { handle.drop() }
         let report = try await offThePool {
-            try BenchMemory.measure(server: server, options: self.small {
+            // 256 MiB resident in this (the parent) process while the workers run: a worker's figure is its own
+            // memory, not its parent's (getrusage's maximum survives the exec of a spawned child).
+            let ballast = UnsafeMutableRawBufferPointer.allocate(byteCount: 256 << 20, alignment: 4096)
+            defer { ballast.deallocate() }
+            for page in stride(from: 0, to: ballast.count, by: 4096) { ballast[page] = 1 }
+            return try BenchMemory.measure(server: server, options: self.small {
                 $0.inspections = 2_000; $0.baselineInspections = 500; $0.tenants = 5; $0.workerExecutable = binary
                 // The large backlog is stopped part-way: what was done is checked, the rest stays pending.
                 $0.workerProcessed = 1_000

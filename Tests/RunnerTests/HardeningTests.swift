@@ -224,21 +224,17 @@ struct HardeningTests {
         defer { locker.close() }
         let database = db
         let blocked: Bool = try await offThePool {
-            let deadline = Date().addingTimeInterval(10)
             // The first claim is over (every claim touches the run's heartbeat): the lock holds up the next one.
             guard waitUntil(timeout: 10, { try Scenario.scalar(database, """
                 SELECT count(*) FROM runs WHERE status = 'running' AND heartbeat_at > started_at
                 """) > 0 }) else { return false }
             try locker.runBlocking { try $0.executeScript("BEGIN; LOCK TABLE tenants IN ACCESS EXCLUSIVE MODE") }
             // Wait for the runner's next claim to queue behind the lock.
-            while Date() < deadline {
-                let waiting = (try? Scenario.scalar(database, """
+            return waitUntil(timeout: 15, every: 0.02) {
+                try Scenario.scalar(database, """
                     SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'
-                    """)) ?? 0
-                if waiting > 0 { return true }
-                usleep(20_000)
+                    """) > 0
             }
-            return false
         }
         #expect(blocked, "the runner never queued behind the lock")
         let stopAt = Date()
