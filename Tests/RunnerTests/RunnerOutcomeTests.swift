@@ -86,8 +86,13 @@ struct RunnerOutcomeTests {
             $0.console.progressFailureRate = 0.2
             $0.console.timeoutRate = 0.1
         }
-        _ = try await runNight(db, job)
-        #expect(try Scenario.states(db) == ["approved": 30])
+        let summary = try await runNight(db, job)
+        let states = try Scenario.states(db)
+        let errors = try db.runBlocking { session in
+            try session.query("SELECT state || ' ' || attempts || ' ' || coalesce(last_error, '') FROM inspections WHERE state <> 'approved'")
+                .rows.compactMap { $0.string(0) }
+        }
+        #expect(states == ["approved": 30], "\(summary.status): \(states) \(errors)")
         #expect(try Scenario.scalar(db, "SELECT count(*) FROM inspection_events WHERE kind = 'transient_error'") > 0)
         #expect(try Scenario.scalar(db, "SELECT count(*) FROM inspections WHERE attempts > 0") > 0)
         // A lost answer ("progress not visible") was retried with the same key: resubmitted, never duplicated.
