@@ -130,6 +130,16 @@ struct ImportTests {
         }
     }
 
+    /// A tenant whose id no other test's tenant has: imports lock per tenant id across the whole cluster
+    /// (an advisory lock), and the tests below hold that lock for a while.
+    static func lonelyTenant(_ fixture: OpsFixture, _ slug: String) throws -> TenantRecord {
+        let id = Int64.random(in: 1_000_000...1_000_000_000)
+        try fixture.database.runBlocking { session in
+            _ = try session.query("SELECT setval(pg_get_serial_sequence('tenants', 'id'), $1::bigint)", [.init(id)])
+        }
+        return try fixture.tenant(slug)
+    }
+
     static let emptyFingerprint = Array(repeating: "0:" + "d41d8cd98f00b204e9800998ecf8427e", count: 5).joined(separator: " ")
 
     /// A failure on the last table the import writes (a trigger on import_batches, a constraint on
@@ -138,10 +148,10 @@ struct ImportTests {
     @Test func aFailureWhileWritingTheLastTableLeavesNothing() throws {
         let fixture = try OpsFixture()
         defer { fixture.close() }
-        let tenant = try fixture.tenant("acme")
+        let tenant = try Self.lonelyTenant(fixture, "acme")
         try fixture.importOK(tenant, Sheets.files)
         let before = try Self.fingerprint(fixture, tenant)
-        let fresh = try fixture.tenant("fresh")
+        let fresh = try Self.lonelyTenant(fixture, "fresh")
         try fixture.database.runBlocking { session in
             try session.executeScript("""
                 CREATE FUNCTION nj_test_refuse_batch() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -183,11 +193,11 @@ struct ImportTests {
     @Test func aConnectionCutMidImportLeavesNothing() async throws {
         let fixture = try OpsFixture()
         defer { fixture.close() }
-        let tenant = try fixture.tenant("acme")
+        let tenant = try Self.lonelyTenant(fixture, "acme")
         try fixture.database.runBlocking { session in
             try session.executeScript("""
                 CREATE FUNCTION nj_test_hold() RETURNS trigger LANGUAGE plpgsql AS $$
-                BEGIN PERFORM pg_sleep(60); RETURN NULL; END $$;
+                BEGIN PERFORM pg_sleep(30); RETURN NULL; END $$;
                 CREATE TRIGGER nj_test_hold AFTER INSERT ON materials FOR EACH STATEMENT EXECUTE FUNCTION nj_test_hold();
                 """)
         }
@@ -224,7 +234,7 @@ struct ImportTests {
     @Test func twoImportsOfOneTenantAtOnceAreAllOrNothing() async throws {
         let fixture = try OpsFixture()
         defer { fixture.close() }
-        let tenant = try fixture.tenant("acme")
+        let tenant = try Self.lonelyTenant(fixture, "acme")
         try fixture.database.runBlocking { session in
             try session.executeScript("""
                 CREATE FUNCTION nj_test_gate() RETURNS trigger LANGUAGE plpgsql AS $$
