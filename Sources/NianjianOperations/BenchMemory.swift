@@ -145,8 +145,19 @@ public enum BenchMemory {
         return BenchWorkerReport(peakRSSKiB: peakRSSKiB(), processed: processed, seconds: night.seconds, status: night.summary.status)
     }
 
-    /// This process's peak resident set (Linux: KiB; macOS reports bytes).
+    /// This process's peak resident set, in KiB.
+    ///
+    /// Linux: VmHWM from /proc/self/status, the high-water mark of this program's own address space.
+    /// getrusage's ru_maxrss is not: it keeps the maximum across execve, so a worker started by a large
+    /// parent (posix_spawn shares the parent's memory until the exec) reports the parent's peak.
     static func peakRSSKiB() -> Int {
+        #if os(Linux)
+        if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+           let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+           let kib = Int(line.dropFirst("VmHWM:".count).trimmingCharacters(in: .whitespaces).split(separator: " ").first ?? "") {
+            return kib
+        }
+        #endif
         var usage = rusage()
         #if os(Linux)
         getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)

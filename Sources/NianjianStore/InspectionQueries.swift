@@ -140,13 +140,15 @@ public enum InspectionQueries {
                     WHERE i.tenant_id = s.id AND i.state = 'in_review' AND i.lease_owner IS NULL AND i.next_poll_at <= $1
                     ORDER BY i.next_poll_at, i.id LIMIT s.n FOR UPDATE SKIP LOCKED) p
             ),
-            -- At most $2 in all: every tenant's first row before anyone's second (many tenants, small batch).
+            -- At most $2 in all: every tenant's first row before anyone's second (many tenants, small batch),
+            -- and no tenant more than its share, whatever kinds of work it has due (its share is for all three).
             picked AS (
-                SELECT tenant_id, id FROM (
+                SELECT ranked.tenant_id, ranked.id FROM (
                     SELECT tenant_id, id, row_number() OVER (PARTITION BY tenant_id ORDER BY id) AS rank
                       FROM (SELECT * FROM resume UNION ALL SELECT * FROM attempt UNION ALL SELECT * FROM poll) every_kind
-                ) ranked
-                ORDER BY rank, random() LIMIT $2::int
+                ) ranked JOIN share s ON s.id = ranked.tenant_id
+                WHERE ranked.rank <= s.n
+                ORDER BY ranked.rank, random() LIMIT $2::int
             ),
             alive AS (UPDATE runs SET heartbeat_at = now() WHERE runner_id = $3 AND status = 'running')
             UPDATE inspections i

@@ -182,6 +182,26 @@ struct InspectionStateMachineTests {
         }
     }
 
+    /// What an event's detail must mention: the operator's note, the ticket, the reason, the error.
+    static func detailFragment(_ event: InspectionEvent, to: InspectionState) -> String? {
+        switch event {
+        case .requeued(let note), .cancelled(let note): return note
+        case .submitted(let ticket): return ticket
+        case .rejected(let reason): return reason.rawValue
+        case .transientError(let kind, let message): return "\(kind.rawValue): \(message)"
+        case .permanentError(let message): return message
+        case .throttled: return "throttled"
+        case .attemptsExhausted: return "attempts exhausted"
+        case .approved: return "approved"
+        case .reviewPending: return "still in review"
+        case .leaseExpired: return "lease expired"
+        case .validated(let findings):
+            let blocking = findings.filter { $0.severity.blocksSubmission }.map(\.code)
+            return to == .needsMaterials ? blocking.first : nil
+        default: return nil
+        }
+    }
+
     @Test func anyEventSequenceKeepsTheInvariants() async {
         await propertyCheck(count: 400, input: Gen.int(in: 0...14).array(of: 1...80), Gen.int(in: 1...6), Gen.double(in: 0...1)) {
             indices, maxAttempts, jitter in
@@ -213,9 +233,18 @@ struct InspectionStateMachineTests {
                 }
                 if to == .approved { #expect(step.snapshot.renewed) }
                 if event != .pollDue {
-                    #expect(step.effects.last == .recordEvent(from: from, to: to, detail: { () -> String in
-                        if case .recordEvent(_, _, let detail)? = step.effects.last { return detail } else { return "" }
-                    }()))
+                    // The event records this transition, and its detail says what happened.
+                    guard case .recordEvent(let recordedFrom, let recordedTo, let detail)? = step.effects.last else {
+                        Issue.record("\(from) -\(event.name)-> \(to): no event recorded last: \(step.effects)")
+                        continue
+                    }
+                    #expect(recordedFrom == from && recordedTo == to, "\(from) -\(event.name)-> \(to) recorded as \(recordedFrom) -> \(recordedTo)")
+                    #expect(!detail.isEmpty, "\(from) -\(event.name)-> \(to): empty detail")
+                    if let fragment = Self.detailFragment(event, to: to) {
+                        #expect(detail.contains(fragment), "\(from) -\(event.name)-> \(to): detail \(detail.debugDescription) lacks \(fragment.debugDescription)")
+                    }
+                } else {
+                    #expect(!step.effects.contains { if case .recordEvent = $0 { return true } else { return false } }, "a poll being due is not an event")
                 }
                 snapshot = step.snapshot
             }

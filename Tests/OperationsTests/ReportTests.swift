@@ -20,8 +20,10 @@ struct ReportTests {
         ])
         let findings = String(decoding: try JSONEncoder().encode([Finding(.usccCheckCharacter, document: .businessLicense),
                                                                    Finding(.contractAmountMismatch)]), as: UTF8.self)
-        let approved = try fixture.inspection(tenant, "S001", state: "approved", submittedAt: "2026-03-02T01:00:00+08",
-                                              decidedAt: "2026-03-05T01:00:00+08", renewedUntil: "2027-03-31", amount: "1234.50",
+        // Review dates around the 2026 Spring Festival (State Council notice: 15–23 February off, Saturdays
+        // 14 and 28 February working days), so that business days differ from Monday–Friday.
+        let approved = try fixture.inspection(tenant, "S001", state: "approved", submittedAt: "2026-02-26T01:00:00+08",
+                                              decidedAt: "2026-03-02T01:00:00+08", renewedUntil: "2027-03-31", amount: "1234.50",
                                               ticket: "T-1")
         try fixture.database.runBlocking { session in
             try session.query("""
@@ -37,9 +39,9 @@ struct ReportTests {
         }
         try fixture.inspection(tenant, "S002", state: "needs_materials", findings: findings)
         try fixture.inspection(tenant, "S003", state: "rejected", reason: "incomplete_materials",
-                               submittedAt: "2026-03-03T01:00:00+08", decidedAt: "2026-03-10T01:00:00+08", ticket: "T-3")
+                               submittedAt: "2026-02-13T01:00:00+08", decidedAt: "2026-02-27T01:00:00+08", ticket: "T-3")
         try fixture.inspection(tenant, "S004", state: "failed", lastError: "login failed: network", attempts: 5)
-        try fixture.inspection(tenant, "S005", state: "in_review", submittedAt: "2026-03-09T01:00:00+08", ticket: "T-5")
+        try fixture.inspection(tenant, "S005", state: "in_review", submittedAt: "2026-02-27T01:00:00+08", ticket: "T-5")
         // S006 (2026-06-30) is beyond 60 days; S007 (2026-04-30) expires within 60 days with no inspection.
         try fixture.inspection(other, "ZS1", state: "failed", lastError: "other tenant error", attempts: 2)
         return (tenant, other)
@@ -84,19 +86,26 @@ struct ReportTests {
         #expect(expiring.compactMap { $0["service_ref"] as? String } == ["S007"])
         let daysLeft = expiring.first?["days_left"] as? Int
         #expect(daysLeft == 45)
-        // Business days, computed with the same calendar.
-        let calendar = BusinessCalendar.china
-        let march = { (day: Int) in CivilDate(year: 2026, month: 3, day: day) ?? Self.asOf }
-        #expect(report.inReview.first?.businessDaysWaiting == calendar.businessDays(from: march(9), to: march(16)))
-        let durations = [calendar.businessDays(from: march(2), to: march(5)), calendar.businessDays(from: march(3), to: march(10))]
+        // Business days, counted by hand from the 2026 notice (days in (submitted, date]):
+        // S005 in review since Fri 27 Feb: Sat 28 Feb (make-up), 2–6, 9–13 and 16 March = 12 (Monday–Friday: 11).
+        #expect(report.inReview.first?.businessDaysWaiting == 12)
+        // S001 26 Feb → 2 Mar: 27 Feb, Sat 28 Feb (make-up), 2 Mar = 3 (Monday–Friday: 2).
+        // S003 13 Feb → 27 Feb: Sat 14 Feb (make-up), then 15–23 off, 24–27 Feb = 5 (Monday–Friday: 10).
         #expect(report.reviewDays.count == 2)
-        #expect(report.reviewDays.medianBusinessDays == Double(durations[0] + durations[1]) / 2)
+        #expect(report.reviewDays.medianBusinessDays == 4.0)
+        #expect(report.reviewDays.p90BusinessDays.map { abs($0 - 4.8) < 1e-9 } == true, "\(report.reviewDays)")
+        #expect(((object["in_review"] as? [[String: Any]])?.first?["business_days_waiting"] as? Int) == 12, "\(object["in_review"] ?? "")")
+        let march = { (day: Int) in CivilDate(year: 2026, month: 3, day: day) ?? Self.asOf }
         #expect(report.nightlyProgress.map(\.date) == [march(4), march(5)])
         #expect(report.nightlyProgress.first?.inReview == 1)
         #expect(report.nightlyProgress.last?.approved == 1)
-        // Table, CSV and HTML render too.
+        // Table, CSV and HTML carry the same rows: every service of the report, the renewal total, the reason.
         for format in ["table", "csv", "html"] {
-            #expect(ReportOutput.render(report, format: format, language: .zh, toFile: false)?.isEmpty == false)
+            let text = ReportOutput.render(report, format: format, language: .zh, toFile: false) ?? ""
+            for expected in ["S001", "S002", "S003", "S004", "S005", "S007", "1234.50", "2027-03-31", "login failed: network"] {
+                #expect(text.contains(expected), "\(format) lacks \(expected)")
+            }
+            #expect(!text.contains("S006"), "\(format) lists S006, which expires beyond 60 days with no inspection")
         }
         #expect(ReportOutput.render(report, format: "csv", language: .zh, toFile: true)?.hasPrefix("\u{FEFF}") == true)
     }
@@ -127,7 +136,17 @@ struct ReportTests {
         #expect(otherReport.totalCount == 1)
         #expect(otherReport.failed.map(\.serviceRef) == ["ZS1"])
         #expect(otherReport.expiringWithoutInspection.map(\.serviceRef) == ["ZS2"])
-        // A tenant record whose id is another tenant's cannot widen the view: RLS scopes by the id set in the session.
+        // A tenant record whose id is another tenant's cannot widen the view: RLS scopes by the id set in the
+        // session. acme's slug with other's id shows other's rows only (and says so); an unknown id is refused.
+        let forged = TenantRecord(id: other.id, slug: tenant.slug, name: tenant.name, weight: 1, maxConcurrency: nil,
+                                  submitRate: nil, pollRate: nil)
+        let forgedReport = try ReportBuilder.tenantReport(database: fixture.database, tenant: forged, asOf: Self.asOf)
+        #expect(forgedReport.tenantSlug == "other", "the report names the tenant whose rows it shows")
+        #expect(forgedReport.totalCount == 1 && forgedReport.failed.map(\.serviceRef) == ["ZS1"])
+        #expect(forgedReport.approved.isEmpty && forgedReport.inReview.isEmpty)
+        let unknown = TenantRecord(id: 9_999_999, slug: tenant.slug, name: tenant.name, weight: 1, maxConcurrency: nil,
+                                   submitRate: nil, pollRate: nil)
+        #expect(throws: OperationsError.self) { try ReportBuilder.tenantReport(database: fixture.database, tenant: unknown, asOf: Self.asOf) }
         let summary = try ReportBuilder.platformSummary(database: fixture.database, asOf: Self.asOf)
         #expect(summary.rows.map(\.tenantSlug) == ["acme", "other"])
         #expect(summary.rows.first?.totalCount == 5)

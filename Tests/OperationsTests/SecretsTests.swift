@@ -13,14 +13,15 @@ struct SecretsTests {
     static let wrongPassword = "Nj-Wr0ng-Secret-Pw"
     static let role = "nj_secret_tester"
 
-    /// Runs `nianjian` with DATABASE_URL = `url`: both pipes read at once, killed after two minutes (and the
-    /// test fails with what it had printed).
-    static func run(_ arguments: [String], url: String, folder: String) throws -> ChildOutput {
+    /// Runs `nianjian` with DATABASE_URL = `url` (and `extra` variables): both pipes read at once, killed after
+    /// two minutes (and the test fails with what it had printed).
+    static func run(_ arguments: [String], url: String, folder: String, extra: [String: String] = [:]) throws -> ChildOutput {
         guard let path = NianjianBinary.path else { throw CLITests.BinaryMissing() }
         var environment = ProcessInfo.processInfo.environment
         environment["DATABASE_URL"] = url
         environment["NIANJIAN_HOME"] = folder + "/home"
         environment["PGCONNECT_TIMEOUT"] = "5"
+        for (key, value) in extra { environment[key] = value }
         return try ChildProcess.run(path, arguments, environment: environment, currentDirectory: folder, timeout: 120)
     }
 
@@ -69,8 +70,9 @@ struct SecretsTests {
 
         var scanned = 0, bytes = 0
         var leaks: [String] = []
-        func check(_ arguments: [String], url: String, expectSuccess: Bool = true, secrets: [String] = [Self.password]) throws {
-            let result = try Self.run(arguments, url: url, folder: folder)
+        func check(_ arguments: [String], url: String, expectSuccess: Bool = true, secrets: [String] = [Self.password],
+                   extra: [String: String] = [:]) throws {
+            let result = try Self.run(arguments, url: url, folder: folder, extra: extra)
             let output = result.combined
             scanned += 1
             bytes += output.utf8.count
@@ -128,6 +130,12 @@ struct SecretsTests {
                 try check(arguments, url: wrong, expectSuccess: false, secrets: [Self.password, Self.wrongPassword])
             }
             // Even with NIANJIAN_DEBUG, which prints the server's detail.
+            for arguments in [["migrate"], ["run", "--job", job, "--json"], ["report", "--all"]] {
+                try check(arguments, url: wrong, expectSuccess: false, secrets: [Self.password, Self.wrongPassword],
+                          extra: ["NIANJIAN_DEBUG": "1"])
+            }
+            try check(["report", "--tenant", "nobody"], url: url, expectSuccess: false, extra: ["NIANJIAN_DEBUG": "1"])
+            try check(["plan", "--as-of", "not-a-date"], url: url, expectSuccess: false, extra: ["NIANJIAN_DEBUG": "1"])
         }
         #expect(leaks.isEmpty, "password printed: \(leaks)")
         // Nothing stored carries it either (run records, events, errors).

@@ -191,8 +191,12 @@ struct PostgresClientTests {
         let killer = try await PostgresConnection.connect(database.connectionString)
         let killed = try await killer.run { try $0.query("SELECT pg_terminate_backend($1)", [.init(pid)])[0].bool(0) }
         #expect(killed == true)
+        // pg_terminate_backend only signals: wait until the backend is gone.
+        let gone = try await waitUntil(timeout: 10) {
+            try killer.runBlocking { try $0.query("SELECT count(*) FROM pg_stat_activity WHERE pid = $1", [.init(pid)])[0].requireInt(0) } == 0
+        }
+        #expect(gone, "backend \(pid) still running 10 s after pg_terminate_backend")
         killer.close()
-        try await Task.sleep(for: .milliseconds(200))
         // The next caller gets a working connection, not the dead one.
         let newPid = try await db.run { try $0.query("SELECT pg_backend_pid()")[0].requireInt(0) }
         #expect(newPid != pid)

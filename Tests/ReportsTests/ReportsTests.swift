@@ -494,7 +494,20 @@ func parseCSV(_ text: String) throws -> [[String]] {
         for language in Language.allCases {
             for format in ReportFormat.allCases {
                 let text = ReportRenderer.render(emptyReport(), format: format, language: language)
-                #expect(!text.isEmpty)
+                // Each format is its own renderer's output, and even empty it says whose report it is and as of when
+                // (CSV rows carry no heading: its total row is checked below).
+                let own: String
+                switch format {
+                case .table: own = ReportRenderer.table(emptyReport(), language: language)
+                case .json: own = ReportRenderer.json(emptyReport(), language: language)
+                case .csv: own = ReportRenderer.csv(emptyReport(), language: language)
+                case .html: own = ReportRenderer.html(emptyReport(), language: language)
+                }
+                #expect(text == own, "\(format) renders another format")
+                if format != .csv {
+                    #expect(text.contains("empty") || text.contains("Empty"), "\(format) \(language): no tenant in \(text.prefix(300))")
+                    #expect(text.contains("2026-01-05"), "\(format) \(language): no as-of date in \(text.prefix(300))")
+                }
             }
             let json = try parseJSON(ReportRenderer.json(emptyReport(), language: language))
             #expect(json["renewal_total"] as? String == "0.00")

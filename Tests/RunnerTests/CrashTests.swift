@@ -81,7 +81,9 @@ struct CrashTests {
         let db = handle.open(maximumConnections: 4)
         defer { db.close() }
         try Scenario.load(db, tenants: crashTenants("pair", tenants: 4, companies: 100))
-        let job = try Child.tempFile(crashJobYAML(seed: 99, leaseSeconds: 5, heartbeatSeconds: 1, submitPerSecond: 150))
+        // 25 submits (and polls) per second per tenant per process: one process alone needs at least 4 s for a
+        // tenant's 100 submissions, far longer than the other takes to start, so the night cannot be won by one.
+        let job = try Child.tempFile(crashJobYAML(seed: 99, leaseSeconds: 5, heartbeatSeconds: 1, submitPerSecond: 25))
         defer { try? FileManager.default.removeItem(atPath: (job as NSString).deletingLastPathComponent) }
         let arguments = ["run", "--job", job, "--as-of", Self.asOf, "--json"]
         let url = handle.url
@@ -90,6 +92,9 @@ struct CrashTests {
         let (a, b) = try await (first, second)
         #expect(a.status == 0 && b.status == 0, "\(a.stderr.suffix(1000))\n\(b.stderr.suffix(1000))")
         #expect(a.summaryStatus == "completed" && b.summaryStatus == "completed")
+        // The two runs were under way at once (each started before the other finished), so both claimed.
+        #expect(try Scenario.scalar(db, "SELECT count(*) FROM runs WHERE finished_at IS NOT NULL") == 2)
+        #expect(try Scenario.scalar(db, "SELECT (max(started_at) < min(finished_at))::int FROM runs") == 1, "the runs did not overlap")
         #expect((a.claimed ?? 0) > 0 && (b.claimed ?? 0) > 0, "both runners took work: \(a.claimed ?? -1), \(b.claimed ?? -1)")
         try checkNightCompleted(db)
         // A key submitted twice is a retry after a lost answer (same request), never the other runner.
@@ -128,10 +133,10 @@ struct CrashTests {
         let total = try Scenario.scalar(db, "SELECT count(*) FROM inspections")
         let url = handle.url
         let database = db
-        // Signal once work is underway (some inspection reached a console outcome).
+        // Signal once work is well underway (30 submissions; the night has 300 inspections).
         let stopped = try await offThePool {
-            try Child.run(arguments, url: url, signal: SIGTERM, after: 0.8, when: {
-                ((try? Scenario.scalar(database, "SELECT count(*) FROM inspection_events WHERE kind = 'submitted'")) ?? 0) > 0
+            try Child.run(arguments, url: url, signal: SIGTERM, when: {
+                ((try? Scenario.scalar(database, "SELECT count(*) FROM inspection_events WHERE kind = 'submitted'")) ?? 0) >= 30
             }, timeout: 90)
         }
         #expect(!stopped.signaled && stopped.status == 0, "exit \(stopped.status) signaled \(stopped.signaled)\n\(stopped.stderr.suffix(2000))")
@@ -163,23 +168,36 @@ struct CrashTests {
         var random = SeededRandom(seed: 15)
         let trials = soak ? 60 : 12
         var beforeStart = 0, slowest = 0.0
+        let database = db
         for trial in 0..<trials {
             let runsBefore = try Scenario.scalar(db, "SELECT count(*) FROM runs")
             let delay = Double(Int.random(in: 20...400, using: &random)) / 1000
-            let outcome = try await offThePool { try Child.run(arguments, url: url, signal: SIGTERM, after: delay, timeout: 60) }
+            // Every other trial counts the delay from the moment the run is recorded (its handlers are installed
+            // before that): those stops must all be clean. The others count it from the process start.
+            let afterStart = trial % 2 == 1
+            let recorded: @Sendable () -> Bool = {
+                ((try? Scenario.scalar(database, "SELECT count(*) FROM runs")) ?? 0) > runsBefore
+            }
+            let when: (@Sendable () -> Bool)? = afterStart ? recorded : nil
+            let outcome = try await offThePool { try Child.run(arguments, url: url, signal: SIGTERM, after: delay, when: when, timeout: 60) }
             if outcome.signaled {
                 // Killed before the runner could install its handlers: it had not started a run.
                 beforeStart += 1
+                #expect(!afterStart, "trial \(trial): died by SIGTERM \(delay) s after its run was recorded")
                 #expect(try Scenario.scalar(db, "SELECT count(*) FROM runs") == runsBefore, "trial \(trial): died by SIGTERM after starting a run")
+                // It held nothing: no lease was taken before the run.
+                #expect(try Scenario.scalar(db, "SELECT count(*) FROM inspections WHERE lease_owner IS NOT NULL") == 0)
             } else {
                 #expect(outcome.status == 0, "trial \(trial): exit \(outcome.status)\n\(outcome.stderr.suffix(1500))")
                 #expect(outcome.seconds < 10, "trial \(trial): SIGTERM after \(delay) s took \(outcome.seconds) s to stop")
                 slowest = max(slowest, outcome.seconds)
+                // A clean stop releases everything at once: no lease is left to expire.
+                #expect(try Scenario.scalar(db, "SELECT count(*) FROM inspections WHERE lease_owner IS NOT NULL") == 0,
+                        "trial \(trial): leases left after a clean stop")
             }
-            // Nothing stays leased past its (1 s) lease.
-            try await Task.sleep(for: .milliseconds(1_100))
-            #expect(try Scenario.scalar(db, "SELECT count(*) FROM inspections WHERE lease_owner IS NOT NULL AND lease_expires_at > now()") == 0)
         }
+        // Most signals land on a started run, as the SIGKILL trials require most kills to land mid-work.
+        #expect(beforeStart <= trials / 4, "\(beforeStart) of \(trials) signals landed before the run started")
         let last = try await offThePool { try Child.run(arguments, url: url, timeout: 90) }
         #expect(last.status == 0 && last.summaryStatus == "completed")
         try checkNightCompleted(db)

@@ -36,8 +36,9 @@ struct MissingBinary: Error, CustomStringConvertible {
 }
 
 enum Child {
-    /// Runs `nianjian ARGUMENTS` with `DATABASE_URL` (and `extra` variables). With `signal`, sends it after
-    /// `after` seconds — or once `when` returns true, polled every 20 ms — unless the process ended first.
+    /// Runs `nianjian ARGUMENTS` with `DATABASE_URL` (and `extra` variables). With `signal`, sends it once
+    /// `when` returns true (polled every 10 ms), then `after` more seconds — a random moment for the crash
+    /// trials, not a synchronisation — unless the process ended first (the wait ends with it).
     /// Killed with SIGKILL after `timeout` seconds whatever happens.
     static func run(_ arguments: [String], url: String?, extra: [String: String] = [:], signal: Int32? = nil,
                     after: Double = 0, when: (@Sendable () -> Bool)? = nil, timeout: Double = 120) throws -> ChildOutcome {
@@ -72,11 +73,8 @@ enum Child {
         let killer = DispatchWorkItem { if process.isRunning { kill(pid, SIGKILL) } }
         DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: killer)
         if let signal {
-            if let when {
-                let deadline = Date().addingTimeInterval(timeout)
-                while process.isRunning, !when(), Date() < deadline { usleep(20_000) }
-            }
-            if after > 0 { usleep(UInt32(after * 1_000_000)) }
+            if let when { waitUntil(timeout: timeout) { !process.isRunning || when() } }
+            if after > 0 { waitUntil(timeout: after, every: 0.002) { !process.isRunning } }
             if process.isRunning { kill(pid, signal) }
         }
         process.waitUntilExit()

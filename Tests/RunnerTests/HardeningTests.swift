@@ -14,12 +14,13 @@ import NianjianTestSupport
 import Testing
 
 /// A night runner built in this process, with its console kept for the test to switch an outage on and off.
-private func makeRunner(_ database: Database, _ job: JobDefinition, runnerId: String = NightRunner.defaultRunnerId())
-    -> (runner: NightRunner, console: MockConsole) {
+private func makeRunner(_ database: Database, _ job: JobDefinition, runnerId: String = NightRunner.defaultRunnerId(),
+                        capture: LogCapture? = nil) -> (runner: NightRunner, console: MockConsole) {
     let clock = AsOfBusinessClock(date: Scenario.asOf, nightStartHour: job.nightStartHour)
     let console = MockConsole(settings: job.console, memory: PostgresConsoleMemory(database: database), clock: clock)
     var logger = Logger(label: "test.hardening")
     logger.logLevel = ProcessInfo.processInfo.environment["NJ_TEST_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .critical
+    if let capture { logger = capture.logger(label: "test.hardening") }
     let runner = NightRunner(database: database, console: console, clock: clock,
                              options: RunOptions(job: job, asOf: Scenario.asOf, runnerId: runnerId), logger: logger)
     return (runner, console)
@@ -51,30 +52,37 @@ struct HardeningTests {
             $0.leaseSeconds = 2; $0.heartbeatSeconds = 0.5
             $0.databaseRetrySeconds = 20
         }
-        let (runner, _) = makeRunner(db, job)
+        let capture = LogCapture()
+        let (runner, _) = makeRunner(db, job, capture: capture)
         let database = db
+        let total = try Scenario.scalar(db, "SELECT count(*) FROM inspections")
         async let outcome: Result<RunSummary, any Error> = offThePool { Result { try runner.run() } }
-        // Restart once work is underway.
-        let restartedAt: Int = try await offThePool {
-            let deadline = Date().addingTimeInterval(30)
-            while Date() < deadline,
-                  ((try? Scenario.scalar(database, "SELECT count(*) FROM inspection_events WHERE kind = 'submitted'")) ?? 0) < 20 {
-                usleep(20_000)
+        // Restart once work is underway, and only after the runner has met the outage (retried at least twice).
+        let retrying = "database unavailable, retrying"
+        let (started, restartedAt, retried): (Bool, Int, Bool) = try await offThePool {
+            let started = waitUntil(timeout: 30) {
+                try Scenario.scalar(database, "SELECT count(*) FROM inspection_events WHERE kind = 'submitted'") >= 20
             }
             let done = (try? Scenario.scalar(database, "SELECT count(*) FROM inspection_events WHERE kind = 'approved'")) ?? -1
             try server.stop()
-            usleep(2_000_000)
+            let retried = waitUntil(timeout: 15) { capture.count(retrying) >= 2 }
             try server.start()
-            return done
+            return (started, done, retried)
         }
+        #expect(started, "no 20 submissions within 30 s")
+        #expect(retried, "the runner never met the outage: \(capture.count(retrying)) retries in 15 s")
+        // The restart came mid-night: work was done and work was left.
+        #expect(restartedAt >= 0 && restartedAt < total, "restarted with \(restartedAt) of \(total) approved")
         var runs = 1
         switch try await outcome {
         case .success(let summary):
             #expect(summary.status == "completed", "\(summary)")
             print("PostgreSQL restart: the runner reconnected and completed the night (\(summary.claimed) claimed)")
         case .failure(let error):
+            // The retry window (20 s) is longer than the outage: giving up is only right with the runner's own
+            // message, for an error it does not count as transient.
             let text = "\(error)"
-            #expect(text.contains("database"), "unclear failure: \(text)")
+            #expect(error is RunnerError && text.hasPrefix("The run stopped: the database failed during"), "unclear failure: \(text)")
             print("PostgreSQL restart: the run stopped with: \(text.split(separator: "\n").first ?? "")")
             let summary = try makeRunner(db, job).runner.run()
             runs += 1
@@ -103,18 +111,24 @@ struct HardeningTests {
         defer { try? FileManager.default.removeItem(atPath: (job as NSString).deletingLastPathComponent) }
         let arguments = ["run", "--job", job, "--as-of", "2026-12-01", "--json"]
         let url = connection.raw
-        async let first = offThePool { try Child.run(arguments, url: url, timeout: 90) }
+        let exited = Flag(false)
+        async let first = offThePool { () throws -> ChildOutcome in
+            defer { exited.value = true }
+            return try Child.run(arguments, url: url, timeout: 90)
+        }
         let database = db
-        try await offThePool {
-            let deadline = Date().addingTimeInterval(30)
-            while Date() < deadline,
-                  ((try? Scenario.scalar(database, "SELECT count(*) FROM inspection_events WHERE kind = 'submitted'")) ?? 0) < 10 {
-                usleep(20_000)
+        // Down until the run has given up: longer than its retry window by construction.
+        let (started, gaveUp): (Bool, Bool) = try await offThePool {
+            let started = waitUntil(timeout: 30) {
+                try Scenario.scalar(database, "SELECT count(*) FROM inspection_events WHERE kind = 'submitted'") >= 10
             }
             try server.stop()
-            usleep(2_500_000)
+            let gaveUp = waitUntil(timeout: 30) { exited.value }
             try server.start()
+            return (started, gaveUp)
         }
+        #expect(started, "no 10 submissions within 30 s")
+        #expect(gaveUp, "the run was still retrying 30 s into an outage, with a retry window of 1 s")
         let failed = try await first
         #expect(!failed.signaled && failed.status != 0, "exit \(failed.status): \(failed.stdout)")
         #expect(failed.stderr.contains("The run stopped: the database failed"), "unclear: \(failed.stderr.suffix(1500))")
@@ -139,32 +153,53 @@ struct HardeningTests {
         let job = testJob { $0.shutdownGraceSeconds = 20 }
         var random = SeededRandom(seed: 99)
         let trials = soak ? 200 : 40
-        var slowest = 0.0, interrupted = 0
+        var slowest = 0.0, interrupted = 0, midWork = 0
+        let database = db
         for trial in 0..<trials {
-            if trial % 10 == 9 {
+            if trial % 10 == 9 || trial % 10 == 4 {
                 // Fresh due work now and then, so some stops land mid-work.
                 try Scenario.load(db, tenants: [.init(slug: "stop-\(trial)", companies: 3)])
             }
-            let (runner, _) = makeRunner(db, job, runnerId: "stopper-\(trial)")
-            let delay = Double(Int.random(in: 0...40_000, using: &random)) / 1_000_000
+            let runnerId = "stopper-\(trial)"
+            let (runner, _) = makeRunner(db, job, runnerId: runnerId)
+            // The moment of the stop is a point in the run's progress, not a time (a loaded machine makes any
+            // fixed delay land before the start): before the run, once it is recorded, or after its k-th event.
+            let moment = trial % 8 == 0 ? -2 : Int.random(in: -1...6, using: &random)
             let started = Date()
-            if trial % 8 == 0 {
+            if moment == -2 {
                 // Before the run even starts (a signal during start-up).
                 runner.requestStop()
             }
             async let summary = offThePool { try runner.run() }
-            try await Task.sleep(for: .seconds(delay))
+            if moment >= -1 {
+                let reached = try await waitUntil(timeout: 10, every: 0.002) {
+                    let row = try database.runBlocking { session in
+                        try session.query("""
+                            WITH r AS (SELECT id, status FROM runs WHERE runner_id = $1)
+                            SELECT (SELECT count(*) FROM r WHERE status <> 'running'),
+                                   (SELECT count(*) FROM inspection_events WHERE run_id IN (SELECT id FROM r)), (SELECT count(*) FROM r)
+                            """, [.text(runnerId)])[0]
+                    }
+                    let (finished, events, recorded) = (try row.requireInt(0), try row.requireInt(1), try row.requireInt(2))
+                    return finished > 0 || (recorded > 0 && events >= moment)
+                }
+                #expect(reached, "trial \(trial): the run neither reached moment \(moment) nor ended in 10 s")
+            }
             runner.requestStop()
             let result = try await summary
             let seconds = Date().timeIntervalSince(started)
             slowest = max(slowest, seconds)
             if result.status == "interrupted" { interrupted += 1 }
-            #expect(seconds < 5, "trial \(trial): stop after \(delay) s took \(seconds) s (\(result.status))")
+            if result.status == "interrupted" && moment > 0 { midWork += 1 }
+            #expect(seconds < 5, "trial \(trial): stop at moment \(moment) took \(seconds) s (\(result.status))")
             #expect(try Scenario.scalar(db, "SELECT count(*) FROM inspections WHERE lease_owner IS NOT NULL") == 0)
             #expect(try Scenario.scalar(db, "SELECT count(*) FROM runs WHERE status = 'running'") == 0, "trial \(trial): a run left 'running'")
         }
         try checkInvariants(db)
-        print("stop requests at random moments: \(trials) runs, \(interrupted) interrupted, slowest \(String(format: "%.2f", slowest)) s")
+        // Stops did land mid-work (after an event of the run, before its end), not only on idle runs.
+        #expect(midWork >= 2, "only \(midWork) stops landed mid-work")
+        print("stop requests at random moments: \(trials) runs, \(interrupted) interrupted (\(midWork) mid-work), "
+              + "slowest \(String(format: "%.2f", slowest)) s")
     }
 
     /// A stop that arrives while a claim is in flight (held up here by a lock on `tenants`) ends the run as
@@ -189,24 +224,26 @@ struct HardeningTests {
         defer { locker.close() }
         let database = db
         let blocked: Bool = try await offThePool {
-            let deadline = Date().addingTimeInterval(10)
-            while Date() < deadline, ((try? Scenario.scalar(database, "SELECT count(*) FROM runs WHERE status = 'running'")) ?? 0) == 0 { usleep(10_000) }
-            usleep(200_000)
+            // The first claim is over (every claim touches the run's heartbeat): the lock holds up the next one.
+            guard waitUntil(timeout: 10, { try Scenario.scalar(database, """
+                SELECT count(*) FROM runs WHERE status = 'running' AND heartbeat_at > started_at
+                """) > 0 }) else { return false }
             try locker.runBlocking { try $0.executeScript("BEGIN; LOCK TABLE tenants IN ACCESS EXCLUSIVE MODE") }
             // Wait for the runner's next claim to queue behind the lock.
-            while Date() < deadline {
-                let waiting = (try? Scenario.scalar(database, """
+            return waitUntil(timeout: 15, every: 0.02) {
+                try Scenario.scalar(database, """
                     SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'
-                    """)) ?? 0
-                if waiting > 0 { return true }
-                usleep(20_000)
+                    """) > 0
             }
-            return false
         }
         #expect(blocked, "the runner never queued behind the lock")
         let stopAt = Date()
         runner.requestStop()
-        try await Task.sleep(for: .milliseconds(300))
+        // The stop reached the runner while its claim was still held up (the claim is still waiting).
+        let stillWaiting = try Scenario.scalar(db, """
+            SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'
+            """)
+        #expect(stillWaiting > 0, "the claim was no longer in flight when the stop was requested")
         try await offThePool { try locker.runBlocking { try $0.executeScript("COMMIT") } }
         let result = try await summary
         let seconds = Date().timeIntervalSince(stopAt)
@@ -236,8 +273,16 @@ struct HardeningTests {
         console.setOutage(true)
         let outageStarted = Date()
         async let summary = offThePool { try runner.run() }
-        try await Task.sleep(for: .milliseconds(700))
+        // The outage lasts until every inspection has met it three times (so that backoff is under way).
+        let database = db
+        let everyoneMet = try await waitUntil(timeout: 30, every: 0.02) {
+            try Scenario.scalar(database, """
+                SELECT count(*) FROM (SELECT 1 FROM inspection_events WHERE kind = 'transient_error' AND detail::text LIKE '%outage%'
+                                       GROUP BY tenant_id, inspection_id HAVING count(*) >= 3) x
+                """) == 100
+        }
         console.setOutage(false)
+        #expect(everyoneMet, "not every inspection met the outage three times within 30 s")
         let outageSeconds = Date().timeIntervalSince(outageStarted)
         let result = try await summary
         #expect(result.status == "completed")
@@ -293,8 +338,12 @@ struct HardeningTests {
                                    GROUP BY tenant_id, inspection_id HAVING count(*) <> 3) x
             """)
         #expect(processedTwice == 0)
+        // The property that matters is above (nothing processed twice); it is only tested if the runners worked
+        // at the same time: all four runs were under way at once (each started before any finished). Then
+        // each claimed at its start, while thousands were due.
+        #expect(try Scenario.scalar(loader, "SELECT (max(started_at) < min(finished_at))::int FROM runs") == 1, "the four runs did not overlap")
         let working = summaries.filter { $0.claimed > 0 }.count
-        #expect(working >= 2, "the work was shared: \(summaries.map(\.claimed))")
+        #expect(working == 4, "the work was shared: \(summaries.map(\.claimed))")
         try checkNightCompleted(loader)
         print("four runners: 20000 inspections in \(String(format: "%.1f", seconds)) s (\(String(format: "%.0f", 20_000 / seconds))/s), "
               + "claims \(summaries.map(\.claimed)) (a poll is claimed separately), loaded in \(String(format: "%.1f", loaded.timeIntervalSince(started))) s")

@@ -70,3 +70,38 @@ struct InvariantFailure: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
 }
+
+/// Log messages a runner wrote, for a test to wait on (e.g. "database unavailable, retrying").
+final class LogCapture: @unchecked Sendable {
+    private let lock = NSLock()
+    private var messages: [String] = []
+
+    func append(_ message: String) { lock.lock(); messages.append(message); lock.unlock() }
+
+    func count(_ message: String) -> Int {
+        lock.lock(); defer { lock.unlock() }
+        return messages.filter { $0 == message }.count
+    }
+
+    /// A logger that records every message at `level` or above (and prints nothing).
+    func logger(label: String, level: Logger.Level = .warning) -> Logger {
+        var logger = Logger(label: label) { _ in CapturingLogHandler(capture: self) }
+        logger.logLevel = level
+        return logger
+    }
+}
+
+struct CapturingLogHandler: LogHandler {
+    let capture: LogCapture
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .warning
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        capture.append(event.message.description)
+    }
+}
