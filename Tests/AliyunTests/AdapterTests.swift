@@ -92,6 +92,13 @@ final class RecordingPeer: @unchecked Sendable {
 
 @Suite("Alibaba Cloud adapter over loopback", .serialized)
 struct AdapterTests {
+    /// Runs `body` with an adapter pointed at the peer, and shuts its HTTP client down after.
+    func withConsole(port: Int, secret: String = "peer-secret", _ body: (AliyunConsole) async throws -> Void) async throws {
+        let (console, client) = console(port: port, secret: secret)
+        do { try await body(console) } catch { try await client.shutdown(); throw error }
+        try await client.shutdown()
+    }
+
     func console(port: Int, secret: String = "peer-secret") -> (AliyunConsole, HTTPClient) {
         var settings = CloudSettings()
         for api in AliyunAPI.allCases { settings.endpoints[api.rawValue] = "http://127.0.0.1:\(port)" }
@@ -125,16 +132,14 @@ struct AdapterTests {
                 return index == 1 ? (.serviceUnavailable, [], #"{"RequestId":"R1","Code":"ServiceUnavailable","Message":"busy"}"#)
                     : (.ok, [], #"{"RequestId":"R2","OrderId":"21000000\#(seen.query["ClientToken"] == "nj-1-42-2026-g0" ? "42" : "99")"}"#)
             case "GetOrderDetail":
-                return (.ok, [], #"{"RequestId":"R3","Data":{"OrderList":{"Order":[{"OrderId":"2100000042","PaymentStatus":"\#(index < 5 ? "Unpaid" : "Paid")"}]}}}"#)
+                return (.ok, [], #"{"RequestId":"R3","Data":{"OrderList":{"Order":[{"OrderId":"2100000042","PaymentStatus":"\#(index < 4 ? "Unpaid" : "Paid")"}]}}}"#)
             default:
                 return (.badRequest, [], #"{"RequestId":"R4","Code":"InvalidParameter","Message":"?"}"#)
             }
         }
         let port = try peer.start()
         defer { peer.stop() }
-        let (console, client) = console(port: port)
-        defer { try? client.syncShutdown() }
-
+        try await withConsole(port: port) { console in
         let first = await submit(console, Self.request)
         guard case .failure(let error) = first, case .transient = error.kind else { Issue.record("\(first)"); return }
         #expect(error.message.contains("[RequestId R1]"))
@@ -153,10 +158,11 @@ struct AdapterTests {
         // x-acs-date is the real UTC time, whatever business date the runner simulates.
         let formatter = ISO8601DateFormatter()
         for entry in seen {
-            let date = try #require(formatter.date(from: entry.date), entry.date)
+            let date = try #require(formatter.date(from: entry.date), "\(entry.date)")
             #expect(abs(date.timeIntervalSinceNow) < 120)
         }
         #expect(console.counters.snapshot["signed"] == 4 && console.counters.snapshot["orders"] == 1)
+        }
     }
 
     /// Throttling (with its retry-after), a wrong secret, and a refused term are classed as the runner needs.
@@ -166,23 +172,23 @@ struct AdapterTests {
         }
         let port = try peer.start()
         defer { peer.stop() }
-        let (good, goodClient) = console(port: port)
-        defer { try? goodClient.syncShutdown() }
+        try await withConsole(port: port) { good in
         let throttled = await submit(good, Self.request)
         guard case .failure(let error) = throttled, case .throttled(let seconds) = error.kind else { Issue.record("\(throttled)"); return }
         #expect(seconds == 1.5)
 
-        let (bad, badClient) = console(port: port, secret: "wrong-secret")
-        defer { try? badClient.syncShutdown() }
+        try await withConsole(port: port, secret: "wrong-secret") { bad in
         let refused = await submit(bad, Self.request)
         guard case .failure(let signature) = refused, case .permanent(let code) = signature.kind else { Issue.record("\(refused)"); return }
         #expect(code == "SignatureDoesNotMatch")
         #expect(!signature.message.contains("wrong-secret"))
+        }
 
         var long = Self.request
         long.termMonths = 10
         let term = await submit(good, long)
         guard case .failure(let termError) = term, case .permanent("InvalidParameter") = termError.kind else { Issue.record("\(term)"); return }
         #expect(peer.requests.count == 2, "a term the cloud does not offer is refused before any call")
+        }
     }
 }
