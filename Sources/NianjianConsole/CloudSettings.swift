@@ -5,7 +5,7 @@ public struct CloudSettings: Sendable, Hashable {
     /// The default region (a service's own `region` column wins for region-specific APIs).
     public var region: String = "cn-hangzhou"
     /// Endpoint overrides by API name (`bss`, `ecs`, `rds`), e.g. `https://business.aliyuncs.com`.
-    public var endpoints: [String: String] = [:]
+    public var endpoints: [String: String] = ["bss": "https://business.aliyuncs.com"]
     /// One call's deadline.
     public var timeoutSeconds: Double = 10
     /// The simulator's address for `console.adapter: simulator` (every API goes there).

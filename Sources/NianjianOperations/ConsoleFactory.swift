@@ -27,7 +27,9 @@ public enum ConsoleFactory {
             var settings = job.cloud
             let fromEnvironment = AliyunCredentials.fromEnvironment(environment)
             if job.consoleAdapter == "simulator" {
-                for api in AliyunAPI.allCases where settings.endpoints[api.rawValue] == nil {
+                // Every API goes to the simulator, unless the job names another endpoint than the public default.
+                for api in AliyunAPI.allCases
+                where settings.endpoints[api.rawValue] == nil || settings.endpoints[api.rawValue] == CloudSettings().endpoints[api.rawValue] {
                     settings.endpoints[api.rawValue] = settings.simulatorURL
                 }
             } else if fromEnvironment == nil {

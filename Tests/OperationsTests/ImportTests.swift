@@ -197,7 +197,7 @@ struct ImportTests {
         try fixture.database.runBlocking { session in
             try session.executeScript("""
                 CREATE FUNCTION nj_test_hold() RETURNS trigger LANGUAGE plpgsql AS $$
-                BEGIN PERFORM pg_sleep(30); RETURN NULL; END $$;
+                BEGIN PERFORM pg_sleep(300); RETURN NULL; END $$;
                 CREATE TRIGGER nj_test_hold AFTER INSERT ON materials FOR EACH STATEMENT EXECUTE FUNCTION nj_test_hold();
                 """)
         }
@@ -207,7 +207,7 @@ struct ImportTests {
         }
         let killer = try PostgresConnection.connectBlocking(fixture.handle.connectionString, label: "killer")
         defer { killer.close() }
-        let held = try await waitUntil(timeout: 20) {
+        let held = try await waitUntil(timeout: 90) {
             try killer.runBlocking { try $0.query("""
                 SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event = 'PgSleep'
                 """)[0].requireInt(0) } == 1
@@ -257,11 +257,11 @@ struct ImportTests {
             async let a: Result<ImportSummary, any Error> = offThePool {
                 Result { try Importer.importFiles(database: database, tenant: tenant, files: Sheets.files, source: source, dryRun: false).get() }
             }
-            let firstHeld = try await waitUntil(timeout: 20) { try Self.lockWaiters(gate) == 1 }
+            let firstHeld = try await waitUntil(timeout: 90) { try Self.lockWaiters(gate) == 1 }
             async let b: Result<ImportSummary, any Error> = offThePool {
                 Result { try Importer.importFiles(database: database, tenant: tenant, files: second, source: "second", dryRun: false).get() }
             }
-            let bothWaiting = try await waitUntil(timeout: 20) { try Self.lockWaiters(gate) == 2 }
+            let bothWaiting = try await waitUntil(timeout: 90) { try Self.lockWaiters(gate) == 2 }
             #expect(firstHeld && bothWaiting, "the imports did not overlap")
             try gate.runBlocking { _ = try $0.query("SELECT pg_advisory_unlock(4242)") }
             return (try await a, try await b)

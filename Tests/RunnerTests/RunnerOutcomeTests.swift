@@ -240,6 +240,8 @@ struct JobFileTests {
             "console.account_limits.submits_per_second": { n($0.console.accountSubmitsPerSecond) },
             "console.account_limits.polls_per_second": { n($0.console.accountPollsPerSecond) },
             "console.review_business_days": { n($0.console.reviewBusinessDays) },
+            "console.region": { $0.cloud.region }, "console.endpoints.bss": { $0.cloud.endpoints["bss"] ?? "" },
+            "console.timeout_seconds": { n($0.cloud.timeoutSeconds) }, "console.simulator_url": { $0.cloud.simulatorURL },
         ]
         for reason in RejectionReason.allCases {
             readers["console.rejection_rates.\(reason.rawValue)"] = { n($0.console.rejectionRates[reason] ?? 0) }
