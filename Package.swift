@@ -103,7 +103,7 @@ let package = Package(
             name: "nianjian",
             dependencies: [
                 "NianjianOperations", "NianjianRunner", "NianjianStore", "NianjianDomain", "NianjianPostgres",
-                "NianjianConsole", "NianjianReports",
+                "NianjianConsole", "NianjianAliyun", "NianjianReports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -30,7 +30,8 @@ public final class AliyunCallCounters: @unchecked Sendable {
 /// attempt is signed anew with the real UTC time and a fresh nonce; retries are the runner's (the key
 /// stays, so a lost answer never makes a second order). A call in flight holds no thread (AsyncHTTPClient).
 public final class AliyunConsole: ConsoleAdapter, Sendable {
-    public typealias CredentialsLookup = @Sendable (_ account: String) -> AliyunCredentials?
+    /// The credentials for a call: the company's own account when it has one, else the account's default.
+    public typealias CredentialsLookup = @Sendable (_ account: String, _ owner: AccountOwner?) -> AliyunCredentials?
 
     let settings: CloudSettings
     let client: HTTPClient
@@ -55,7 +56,7 @@ public final class AliyunConsole: ConsoleAdapter, Sendable {
                                        region: request.region.isEmpty ? settings.region : request.region,
                                        months: request.termMonths, clientToken: request.idempotencyKey)
         Task {
-            let answer = await self.send(call, account: request.account)
+            let answer = await self.send(call, account: request.account, owner: request.owner)
             completion(answer.flatMap { body in
                 guard let order = AliyunActions.orderId(from: body) else {
                     return .failure(ConsoleError(.transient(.server), "RenewInstance answered without an OrderId"))
@@ -69,7 +70,7 @@ public final class AliyunConsole: ConsoleAdapter, Sendable {
     public func poll(_ request: PollRequest, completion: @escaping @Sendable (Result<ReviewStatus, ConsoleError>) -> Void) {
         let call = AliyunActions.orderDetail(orderId: request.ticket)
         Task {
-            let answer = await self.send(call, account: request.account)
+            let answer = await self.send(call, account: request.account, owner: request.owner)
             completion(answer.flatMap { body in
                 guard let status = AliyunActions.reviewStatus(from: body) else {
                     return .failure(ConsoleError(.transient(.server), "GetOrderDetail answered without a PaymentStatus"))
@@ -82,10 +83,10 @@ public final class AliyunConsole: ConsoleAdapter, Sendable {
 
     /// The status of up to 100 instances of one product (the check before a renewal).
     public func describe(serviceType: String, instanceIds: [String], region: String,
-                         account: String) async -> Result<[CloudInstanceStatus], ConsoleError> {
+                         account: String, owner: AccountOwner? = nil) async -> Result<[CloudInstanceStatus], ConsoleError> {
         let call = AliyunActions.describe(serviceType: serviceType, instanceIds: Array(instanceIds.prefix(100)),
                                           region: region.isEmpty ? settings.region : region)
-        return await send(call, account: account).flatMap { body in
+        return await send(call, account: account, owner: owner).flatMap { body in
             guard let list = AliyunActions.instances(from: body, api: call.api) else {
                 return .failure(ConsoleError(.transient(.server), "\(call.action) answered something unreadable"))
             }
@@ -94,9 +95,12 @@ public final class AliyunConsole: ConsoleAdapter, Sendable {
         }
     }
 
+    /// The credentials a call for this account and owner is signed with (nil: none known).
+    public func credentials(for account: String, owner: AccountOwner?) -> AliyunCredentials? { credentials(account, owner) }
+
     /// Signs and sends one call; the body of a 2xx answer, or the classified error.
-    func send(_ call: AliyunCall, account: String) async -> Result<[UInt8], ConsoleError> {
-        guard let credentials = credentials(account) else {
+    func send(_ call: AliyunCall, account: String, owner: AccountOwner?) async -> Result<[UInt8], ConsoleError> {
+        guard let credentials = credentials(account, owner) else {
             return .failure(ConsoleError(.permanent(code: "MissingCredentials"),
                                          "no AccessKey for account \(account): set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET, or `nianjian account set`"))
         }

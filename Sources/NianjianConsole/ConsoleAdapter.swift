@@ -14,10 +14,12 @@ public struct SubmitRequest: Sendable, Hashable {
     public var contactPhone: String
     /// The service's region (region-specific APIs such as ECS; empty: the adapter's default region).
     public var region: String
+    /// Whose inspection (tenant and company ids): a company with its own cloud account is called with it.
+    public var owner: AccountOwner?
 
     public init(account: String, idempotencyKey: String, instanceId: String, serviceType: String, termMonths: Int,
-                amount: Money, contactName: String, contactPhone: String, region: String = "") {
-        self.region = region
+                amount: Money, contactName: String, contactPhone: String, region: String = "", owner: AccountOwner? = nil) {
+        self.region = region; self.owner = owner
         self.account = account; self.idempotencyKey = idempotencyKey; self.instanceId = instanceId
         self.serviceType = serviceType; self.termMonths = termMonths; self.amount = amount
         self.contactName = contactName; self.contactPhone = contactPhone
@@ -38,7 +40,18 @@ public struct SubmitReceipt: Sendable, Hashable {
 public struct PollRequest: Sendable, Hashable {
     public var account: String
     public var ticket: String
-    public init(account: String, ticket: String) { self.account = account; self.ticket = ticket }
+    /// Whose inspection: an order made with a company's own account is polled with it.
+    public var owner: AccountOwner?
+    public init(account: String, ticket: String, owner: AccountOwner? = nil) {
+        self.account = account; self.ticket = ticket; self.owner = owner
+    }
+}
+
+/// The tenant and company an inspection belongs to (database ids), for per-company cloud accounts.
+public struct AccountOwner: Sendable, Hashable {
+    public var tenantId: Int64
+    public var companyId: Int64
+    public init(tenantId: Int64, companyId: Int64) { self.tenantId = tenantId; self.companyId = companyId }
 }
 
 public enum ReviewStatus: Sendable, Hashable {

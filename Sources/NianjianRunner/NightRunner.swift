@@ -352,7 +352,8 @@ public final class NightRunner: @unchecked Sendable {
                                         instanceId: file.file.service.consoleInstanceId, serviceType: file.file.service.serviceType,
                                         termMonths: file.file.service.termMonths, amount: file.file.service.renewalAmount,
                                         contactName: file.file.company.contactName, contactPhone: file.file.company.contactPhone,
-                                        region: file.file.service.region)
+                                        region: file.file.service.region,
+                                        owner: AccountOwner(tenantId: item.claim.tenantId, companyId: item.claim.companyId))
             console.submit(request) { [self] result in
                 queue.async { [self] in
                     finishCall(lane)
@@ -365,7 +366,8 @@ public final class NightRunner: @unchecked Sendable {
                 }
             }
         case .poll(let ticket):
-            console.poll(PollRequest(account: item.claim.tenantSlug, ticket: ticket)) { [self] result in
+            console.poll(PollRequest(account: item.claim.tenantSlug, ticket: ticket,
+                                     owner: AccountOwner(tenantId: item.claim.tenantId, companyId: item.claim.companyId))) { [self] result in
                 queue.async { [self] in
                     finishCall(lane)
                     switch result {

@@ -35,7 +35,7 @@ public enum ChildProcess {
     /// a real terminal), read like a pipe.
     public static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
                            currentDirectory: String? = nil, timeout seconds: Double = 120,
-                           terminalColumns: Int? = nil) throws -> ChildOutput {
+                           terminalColumns: Int? = nil, standardInput: String? = nil) throws -> ChildOutput {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
@@ -43,7 +43,8 @@ public enum ChildProcess {
         if let currentDirectory { process.currentDirectoryURL = URL(fileURLWithPath: currentDirectory) }
         let out = Pipe()
         process.standardOutput = out
-        process.standardInput = FileHandle.nullDevice
+        let input = standardInput.map { _ in Pipe() }
+        process.standardInput = input ?? FileHandle.nullDevice
         let stdout = Collector(out.fileHandleForReading)
         let stderr: any OutputSource
         var terminal: Terminal?
@@ -61,6 +62,11 @@ public enum ChildProcess {
         process.terminationHandler = { _ in exited.signal() }
         try process.run()
         terminal?.closeSecondary()
+        if let input, let standardInput {
+            // Small inputs (a secret, a password): written at once, then closed so the child sees the end.
+            input.fileHandleForWriting.write(Data(standardInput.utf8))
+            try? input.fileHandleForWriting.close()
+        }
         var timedOut = false
         if exited.wait(timeout: .now() + seconds) == .timedOut {
             timedOut = true

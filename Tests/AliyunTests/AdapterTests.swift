@@ -105,7 +105,7 @@ struct AdapterTests {
         settings.timeoutSeconds = 5
         let client = HTTPClient(eventLoopGroupProvider: .singleton)
         let credentials = AliyunCredentials(accessKeyId: "LTAI5tPeerKey", accessKeySecret: secret)
-        return (AliyunConsole(settings: settings, client: client, credentials: { _ in credentials }), client)
+        return (AliyunConsole(settings: settings, client: client, credentials: { _, _ in credentials }), client)
     }
 
     func submit(_ console: AliyunConsole, _ request: SubmitRequest) async -> Result<SubmitReceipt, ConsoleError> {

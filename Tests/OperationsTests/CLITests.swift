@@ -19,7 +19,7 @@ struct CLITests {
 
     /// Runs `nianjian` with DATABASE_URL = `url` (both pipes read at once, killed after `timeout` seconds).
     static func exec(_ arguments: [String], url: String, environment extra: [String: String] = [:],
-                     timeout: Double = 120) throws -> ChildOutput {
+                     timeout: Double = 120, standardInput: String? = nil) throws -> ChildOutput {
         guard let path = NianjianBinary.path else { throw BinaryMissing() }
         var environment = ProcessInfo.processInfo.environment
         environment["DATABASE_URL"] = url
@@ -27,7 +27,7 @@ struct CLITests {
         environment["LANG"] = "C.UTF-8"
         environment["LC_ALL"] = nil
         for (key, value) in extra { environment[key] = value }
-        return try ChildProcess.run(path, arguments, environment: environment, timeout: timeout)
+        return try ChildProcess.run(path, arguments, environment: environment, timeout: timeout, standardInput: standardInput)
     }
 
     static func folder(_ files: [String: [UInt8]]) throws -> String {

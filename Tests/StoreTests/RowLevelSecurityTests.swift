@@ -68,7 +68,7 @@ struct RowLevelSecurityTests {
 
     /// The tables DESIGN.md names as tenant-owned today: the catalog query must find at least these (a query
     /// that found nothing would make every check below pass).
-    static let knownTenantOwned = ["companies", "contracts", "import_batches", "inspection_events", "inspections", "materials",
+    static let knownTenantOwned = ["cloud_accounts", "companies", "contracts", "import_batches", "inspection_events", "inspections", "materials",
                                    "run_tenants", "service_renewals", "services"]
 
     /// The catalog: every tenant-owned table (and `tenants` itself) has row-level security enabled, with a
@@ -141,6 +141,10 @@ struct RowLevelSecurityTests {
                     """, [.init(tenant)])
                 try session.query("INSERT INTO run_tenants (tenant_id, run_id) VALUES ($1, $2)", [.init(tenant), .init(run)])
                 try session.query("INSERT INTO import_batches (tenant_id, source, summary) VALUES ($1, 'rls', '{}')", [.init(tenant)])
+                try session.query("""
+                    INSERT INTO cloud_accounts (tenant_id, company_id, access_key_id, secret_sealed)
+                    SELECT tenant_id, id, 'LTAI5tRls', decode(repeat('ab', 40), 'hex') FROM companies WHERE tenant_id = $1
+                    """, [.init(tenant)])
             }
         }
         let tables = try await db.run { try Self.tenantOwnedTables($0) }
