@@ -24,6 +24,7 @@ struct Nianjian: ParsableCommand {
             DatabaseCommand.self,
             BenchCommand.self,
             DemoCommand.self,
+            CloudCommand.self,
         ]
     )
 }
