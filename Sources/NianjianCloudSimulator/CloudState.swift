@@ -96,6 +96,13 @@ public actor CloudState {
         public var instanceId: String
         public var periodMonths: Int
         public var now: Int64
+
+        public init(accessKeyId: String, clientToken: String, fingerprint: String, product: String?, region: String?,
+                    instanceId: String, periodMonths: Int, now: Int64) {
+            self.accessKeyId = accessKeyId; self.clientToken = clientToken; self.fingerprint = fingerprint
+            self.product = product; self.region = region; self.instanceId = instanceId; self.periodMonths = periodMonths
+            self.now = now
+        }
     }
 
     public enum RenewOutcome: Sendable {
