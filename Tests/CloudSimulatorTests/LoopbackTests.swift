@@ -99,14 +99,14 @@ struct LoopbackTests {
                 _ = try await wire(port, .bss, "QueryAvailableInstances", [("InstanceIDs", "i-bp1sim0001")])
             }
         }
-        let hanging = try await simulator { $0.faults.timeout = 1; $0.hangMilliseconds = 1_500 }
+        let hanging = try await simulator { $0.faults.timeout = 1; $0.hangMilliseconds = 3_000 }
         try await hanging.application().test(.live) { client in
             let port = try #require(client.port)
             let started = Date()
             await #expect(throws: (any Error).self) {
                 _ = try await wire(port, .bss, "QueryAvailableInstances", [("InstanceIDs", "i-bp1sim0001")], timeout: .milliseconds(300))
             }
-            #expect(Date().timeIntervalSince(started) < 1.4)
+            #expect(Date().timeIntervalSince(started) < 2.5)  // the client gave up; the simulator still holds it
         }
         let throttling = try await simulator { $0.throttleRate = 1; $0.throttleRetryAfterMilliseconds = 250 }
         try await throttling.application().test(.live) { client in
