@@ -154,7 +154,7 @@ let package = Package(
         .testTarget(
             name: "CloudSimulatorTests",
             dependencies: [
-                "NianjianCloudSimulator", "NianjianAliyun", "NianjianDomain", "NianjianTestSupport",
+                "NianjianCloudSimulator", "NianjianAliyun", "NianjianDomain", "NianjianTestSupport", "NianjianConsole",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -26,8 +26,8 @@ struct CloudServeCommand: ParsableCommand {
             README, "The cloud simulator", lists every setting.
             """)
 
-    @Option(name: .long, help: "HOST:PORT to listen on (default 127.0.0.1:7780; port 0 picks a free one).")
-    var listen = "127.0.0.1:7780"
+    @Option(name: .long, help: "HOST:PORT to listen on (default 127.0.0.1:8930, the job files' console.simulator_url; port 0 picks a free one).")
+    var listen = "127.0.0.1:8930"
 
     @Option(name: .long, help: "Folder of the simulator's own state (journal). Without it, state is in memory.")
     var state: String?
@@ -82,15 +82,15 @@ struct CloudServeCommand: ParsableCommand {
         }
     }
 
-    /// `127.0.0.1:7780`, `[::1]:0`.
+    /// `127.0.0.1:8930`, `[::1]:0`.
     static func parseListen(_ text: String) throws -> (String, Int) {
         guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65_535).contains(port) else {
-            throw UserFacingError(description: "--listen must be HOST:PORT, like 127.0.0.1:7780 / --listen 应为 HOST:PORT", exitCode: 2)
+            throw UserFacingError(description: "--listen must be HOST:PORT, like 127.0.0.1:8930 / --listen 应为 HOST:PORT", exitCode: 2)
         }
         var host = String(text[..<colon])
         if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         guard !host.isEmpty else {
-            throw UserFacingError(description: "--listen must name a host, like 127.0.0.1:7780 / --listen 应包含主机", exitCode: 2)
+            throw UserFacingError(description: "--listen must name a host, like 127.0.0.1:8930 / --listen 应包含主机", exitCode: 2)
         }
         return (host, port)
     }
