@@ -20,6 +20,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        // Hummingbird's own header types (already in its graph), named directly for custom x-acs-* headers.
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         // libpq, the PostgreSQL C client (Debian: libpq-dev).
@@ -64,6 +67,21 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The cloud simulator (`nianjian cloud serve`): Alibaba Cloud's signed RPC protocol for the BSS, ECS and
+        // RDS actions the adapter uses, over loopback HTTP, with its own durable state and deterministic faults.
+        .target(
+            name: "NianjianCloudSimulator",
+            dependencies: [
+                "NianjianAliyun", "NianjianDomain", "NianjianSpreadsheet", "NianjianConsole",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         // The nightly runner: claim, pool, write-back, heartbeat, shutdown; job files.
         .target(
             name: "NianjianRunner",
@@ -103,7 +121,7 @@ let package = Package(
             name: "nianjian",
             dependencies: [
                 "NianjianOperations", "NianjianRunner", "NianjianStore", "NianjianDomain", "NianjianPostgres",
-                "NianjianConsole", "NianjianAliyun", "NianjianReports",
+                "NianjianConsole", "NianjianReports", "NianjianCloudSimulator", "NianjianAliyun",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -130,6 +148,18 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "CloudSimulatorTests",
+            dependencies: [
+                "NianjianCloudSimulator", "NianjianAliyun", "NianjianDomain", "NianjianTestSupport", "NianjianConsole",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: strict
         ),

@@ -77,7 +77,8 @@ public struct ACS3Signer: Sendable {
     }
 
     /// method \n / \n sorted encoded query \n `name:value\n` per header \n signed names \n payload hash.
-    static func canonicalRequest(method: String, query: [(String, String)], headers: [(String, String)],
+    /// Public for the verifying side (the cloud simulator rebuilds it from what arrived).
+    public static func canonicalRequest(method: String, query: [(String, String)], headers: [(String, String)],
                                  payloadHash: String) -> String {
         let canonicalHeaders = headers.map { (name: $0.0.lowercased(), value: trimmed($0.1)) }
             .sorted { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
@@ -122,7 +123,7 @@ public struct ACS3Signer: Sendable {
         return String(scalars)
     }
 
-    static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
+    public static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
         let digits = Array("0123456789abcdef".utf8)
         var out: [UInt8] = []
         for byte in digest { out.append(digits[Int(byte >> 4)]); out.append(digits[Int(byte & 0x0F)]) }

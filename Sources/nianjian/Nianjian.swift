@@ -25,6 +25,7 @@ struct Nianjian: ParsableCommand {
             BenchCommand.self,
             DemoCommand.self,
             AccountCommand.self,
+            CloudCommand.self,
         ]
     )
 }
