@@ -17,6 +17,13 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+        // The web console (issue #13).
+        .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", exact: "2.5.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", exact: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-metrics", exact: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-nio", exact: "2.101.3"),
     ],
     targets: [
         // libpq, the PostgreSQL C client (Debian: libpq-dev).
@@ -83,12 +90,28 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The web console: routes, auth, sessions, CSRF, escaped server-rendered pages, JSON API, metrics.
+        .target(
+            name: "NianjianWeb",
+            dependencies: [
+                "NianjianOperations", "NianjianStore", "NianjianDomain", "NianjianPostgres", "NianjianReports",
+                "NianjianSpreadsheet",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         // The thin command line.
         .executableTarget(
             name: "nianjian",
             dependencies: [
                 "NianjianOperations", "NianjianRunner", "NianjianStore", "NianjianDomain", "NianjianPostgres",
-                "NianjianConsole",
+                "NianjianConsole", "NianjianWeb",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -142,6 +165,16 @@ let package = Package(
             dependencies: [
                 "NianjianOperations", "NianjianStore", "NianjianTestSupport", "NianjianDomain",
                 "NianjianPostgres", "NianjianRunner", "NianjianReports", "NianjianSpreadsheet", "NianjianConsole",
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "WebTests",
+            dependencies: [
+                "NianjianWeb", "NianjianOperations", "NianjianStore", "NianjianTestSupport", "NianjianDomain",
+                "NianjianPostgres",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: strict
         ),

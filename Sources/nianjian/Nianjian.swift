@@ -24,6 +24,9 @@ struct Nianjian: ParsableCommand {
             DatabaseCommand.self,
             BenchCommand.self,
             DemoCommand.self,
+            ServeCommand.self,
+            UserCommand.self,
+            TokenCommand.self,
         ]
     )
 }
