@@ -30,7 +30,7 @@ enum InspectionPage {
             let requeue: HTML = requeueable
                 ? "<button type=\"submit\" formaction=\"\(base + "/inspections/" + String(row.id) + "/requeue")\" id=\"requeue\">\(t(language, "重新排队", "Requeue"))</button>" : .empty
             let cancel: HTML = cancellable
-                ? "<button type=\"submit\" class=\"danger\" formaction=\"\(base + "/inspections/" + String(row.id) + "/cancel")\" id=\"cancel\" data-confirm=\"\(t(language, "确定取消这项年检？", "Cancel this inspection?"))\">\(t(language, "取消年检", "Cancel"))</button>" : .empty
+                ? "<button type=\"submit\" class=\"danger\" formaction=\"\(base + "/inspections/" + String(row.id) + "/cancel")\" id=\"cancel\" data-confirm=\"\(t(language, "确定取消这项年检？", "Cancel this inspection?"))\">\(t(language, "取消年检", "Cancel the inspection"))</button>" : .empty
             actions.append("""
                 <form method="post" action="\(base + "/inspections/" + String(row.id) + "/requeue")" class="actions">
                 \(Page.csrfField(principal))
