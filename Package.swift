@@ -20,9 +20,13 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
-        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         // Hummingbird's own header types (already in its graph), named directly for custom x-acs-* headers.
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        // The web console (issue #13).
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
     ],
     targets: [
         // libpq, the PostgreSQL C client (Debian: libpq-dev).
@@ -116,12 +120,28 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The web console: routes, auth, sessions, CSRF, escaped server-rendered pages, JSON API, metrics.
+        .target(
+            name: "NianjianWeb",
+            dependencies: [
+                "NianjianOperations", "NianjianStore", "NianjianDomain", "NianjianPostgres", "NianjianReports",
+                "NianjianSpreadsheet",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         // The thin command line.
         .executableTarget(
             name: "nianjian",
             dependencies: [
                 "NianjianOperations", "NianjianRunner", "NianjianStore", "NianjianDomain", "NianjianPostgres",
-                "NianjianConsole", "NianjianReports", "NianjianCloudSimulator", "NianjianAliyun",
+                "NianjianConsole", "NianjianReports", "NianjianCloudSimulator", "NianjianAliyun", "NianjianWeb",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -197,6 +217,16 @@ let package = Package(
             dependencies: [
                 "NianjianOperations", "NianjianStore", "NianjianTestSupport", "NianjianDomain",
                 "NianjianPostgres", "NianjianRunner", "NianjianReports", "NianjianSpreadsheet", "NianjianConsole",
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "WebTests",
+            dependencies: [
+                "NianjianWeb", "NianjianOperations", "NianjianStore", "NianjianTestSupport", "NianjianDomain",
+                "NianjianPostgres",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: strict
         ),

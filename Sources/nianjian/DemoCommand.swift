@@ -3,6 +3,7 @@ import Foundation
 import NianjianDomain
 import NianjianOperations
 import NianjianStore
+import NianjianWeb
 
 /// `nianjian demo`: three agencies, a few hundred synthetic companies, several simulated nights, reports.
 struct DemoCommand: ParsableCommand {
@@ -37,6 +38,11 @@ struct DemoCommand: ParsableCommand {
 
     @OptionGroup var language: LanguageOption
 
+    @Flag(name: .long, help: "Keep the web console running on the demo data (prints its address and a demo login).")
+    var serve = false
+
+    @OptionGroup var web: ServeOptions
+
     func validate() throws {
         guard (3...20_000).contains(companies) else {
             throw ValidationError("--companies must be between 3 and 20000 / --companies 应在 3 到 20000 之间")
@@ -63,9 +69,10 @@ struct DemoCommand: ParsableCommand {
             }
             let options = Demo.Options(companies: companies, outputDirectory: outputDir ?? Demo.defaultOutputDirectory(),
                                        language: lang, seed: seed, nights: nights, printReports: !quiet)
-            _ = try Demo.run(database: database, options: options, baseJob: base, runNight: { database, job, date in
+            let outcome = try Demo.run(database: database, options: options, baseJob: base, runNight: { database, job, date in
                 try RunCommand.runNight(database: database, job: job, tenants: nil, asOf: date, watch: false, showProgress: true)
             }, log: { printOut($0) })
+            if serve { try DemoServe.run(database: database, outcome: outcome, web: web, language: lang) }
         }
     }
 }

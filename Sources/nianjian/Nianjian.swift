@@ -26,6 +26,9 @@ struct Nianjian: ParsableCommand {
             DemoCommand.self,
             AccountCommand.self,
             CloudCommand.self,
+            ServeCommand.self,
+            UserCommand.self,
+            TokenCommand.self,
         ]
     )
 }
