@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import NianjianConsole
 import NianjianDomain
@@ -10,6 +11,7 @@ public enum Nightly {
     public static func run(database: Database, job: JobDefinition, tenants: [String]? = nil, asOf: CivilDate? = nil,
                            watch: Bool = false, handleSignals: Bool = false, runnerId: String = NightRunner.defaultRunnerId(),
                            logger: Logger = Logger(label: "nianjian.runner"),
+                           environment: [String: String] = ProcessInfo.processInfo.environment,
                            onProgress: (@Sendable (RunProgress) -> Void)? = nil) throws -> RunSummary {
         let clock: any BusinessClock = asOf.map { AsOfBusinessClock(date: $0, nightStartHour: job.nightStartHour) } ?? SystemBusinessClock()
         if job.planFirst {
@@ -20,7 +22,7 @@ public enum Nightly {
             let total = planned.reduce(0) { $0 + $1.planned }
             if total > 0 { logger.info("planned \(total) inspections before the run") }
         }
-        let console = try ConsoleFactory.open(job: job, database: database, clock: clock)
+        let console = try ConsoleFactory.open(job: job, database: database, clock: clock, environment: environment)
         defer { console.close() }
         let runner = NightRunner(database: database, console: console.adapter, clock: clock,
                                  options: RunOptions(job: job, tenantSlugs: tenants, asOf: asOf, watch: watch, runnerId: runnerId),
