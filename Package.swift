@@ -51,7 +51,8 @@ let package = Package(
         // Every SQL statement of the product: migrations, queries, the mock console's memory.
         .target(
             name: "NianjianStore",
-            dependencies: ["NianjianPostgres", "NianjianDomain", "NianjianConsole", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["NianjianPostgres", "NianjianDomain", "NianjianConsole", .product(name: "Logging", package: "swift-log"),
+                           .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
         // Console adapters: the protocol, the deterministic mock.

@@ -1,3 +1,4 @@
+import Crypto
 import NianjianPostgres
 
 /// One versioned SQL file of `Migrations/`, compiled into the binary.
@@ -13,7 +14,10 @@ public struct Migration: Sendable, Hashable {
         self.sql = sql
         self.version = Int(file.prefix(4)) ?? 0
         self.name = String(file.dropFirst(5).dropLast(4))
-        self.checksum = SHA256.hex(sql)
+        self.checksum = SHA256.hash(data: Array(sql.utf8)).map { byte in
+            let digits = Array("0123456789abcdef")
+            return String([digits[Int(byte >> 4)], digits[Int(byte & 0x0f)]])
+        }.joined()
     }
 
     /// The migrations shipped with this binary, in order.
