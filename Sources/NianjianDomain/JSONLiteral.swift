@@ -1,6 +1,7 @@
 /// JSON text written by hand, so pure code needs no Foundation: one escaper for every module.
 public enum JSONLiteral {
-    /// A JSON string literal (RFC 8259 escapes; non-ASCII kept as UTF-8).
+    /// A JSON string literal (RFC 8259 escapes; non-ASCII kept as UTF-8, except line separators and bidi
+    /// controls, escaped too so a JSON line stays one line and shows what it holds).
     public static func string(_ text: String) -> String {
         var out = "\""
         for scalar in text.unicodeScalars {
@@ -11,9 +12,9 @@ public enum JSONLiteral {
             case "\r": out += "\\r"
             case "\t": out += "\\t"
             default:
-                if scalar.value < 0x20 {
+                if scalar.value < 0x20 || NameText.isForbidden(scalar) {
                     let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                    out += "\\u" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
                 } else {
                     out.unicodeScalars.append(scalar)
                 }

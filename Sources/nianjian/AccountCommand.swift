@@ -53,9 +53,7 @@ struct AccountCommand: ParsableCommand {
 
         func run() throws {
             let lang = language.language
-            try OperatorCLI.run(lang) {
-                let database = try CommandDatabase.open(maximumConnections: 1)
-                defer { database.close() }
+            try OperatorCLI.withDatabase(lang) { database in
                 let record = try TenantAdmin.resolve(database: database, slug: tenant)
                 let accounts = try CloudAccounts.list(database: database, tenant: record)
                 if json { printOut(try OperatorCLI.json(accounts)); return }
@@ -75,9 +73,7 @@ struct AccountCommand: ParsableCommand {
 
         func run() throws {
             let lang = language.language
-            try OperatorCLI.run(lang) {
-                let database = try CommandDatabase.open(maximumConnections: 1)
-                defer { database.close() }
+            try OperatorCLI.withDatabase(lang) { database in
                 let record = try TenantAdmin.resolve(database: database, slug: tenant)
                 let removed = try CloudAccounts.remove(database: database, tenant: record, companyRef: company)
                 printOut(removed ? (lang == .zh ? "已删除" : "removed") : (lang == .zh ? "该公司没有自有云账号" : "that company has no account of its own"))

@@ -25,9 +25,7 @@ struct ImportCommand: ParsableCommand {
 
     func run() throws {
         let lang = language.language
-        try OperatorCLI.run(lang) {
-            let database = try CommandDatabase.open(maximumConnections: 1)
-            defer { database.close() }
+        try OperatorCLI.withDatabase(lang) { database in
             let record = try TenantAdmin.resolve(database: database, slug: tenant)
             switch try Importer.importDirectory(database: database, tenant: record, directory: directory, dryRun: dryRun) {
             case .success(let summary):

@@ -138,26 +138,7 @@ enum JSONLine {
     }
 
     /// A JSON string; control characters (and U+2028/2029, bidi controls) escaped, so a line stays one line.
-    static func quote(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if NameText.isForbidden(scalar) {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
-    }
+    static func quote(_ text: String) -> String { JSONLiteral.string(text) }
 }
 
 /// `--log-format json`: one JSON object per line on stderr (time, level, label, message, typed metadata).

@@ -19,6 +19,15 @@ enum OperatorCLI {
         }
     }
 
+    /// `run`, with the database open for `body` (one connection, current schema) and closed after.
+    static func withDatabase(_ language: Language, _ body: (Database) throws -> Void) throws {
+        try run(language) {
+            let database = try CommandDatabase.open(maximumConnections: 1)
+            defer { database.close() }
+            try body(database)
+        }
+    }
+
     /// `--as-of DATE`, or today in China.
     static func date(_ text: String?, option: String = "--as-of") throws -> CivilDate {
         guard let text else { return SystemBusinessClock().now().chinaDate }
@@ -61,9 +70,7 @@ struct TenantCommand: ParsableCommand {
         @OptionGroup var language: LanguageOption
 
         func run() throws {
-            try OperatorCLI.run(language.language) {
-                let database = try CommandDatabase.open(maximumConnections: 1)
-                defer { database.close() }
+            try OperatorCLI.withDatabase(language.language) { database in
                 let tenant = try TenantAdmin.add(database: database, slug: slug, name: name, weight: weight,
                                                  maxConcurrency: maxConcurrency, submitRate: submitRate, pollRate: pollRate)
                 printOut(json ? try OperatorCLI.json(TenantJSON(tenant)) : (language.language == .zh
@@ -81,9 +88,7 @@ struct TenantCommand: ParsableCommand {
         @OptionGroup var language: LanguageOption
 
         func run() throws {
-            try OperatorCLI.run(language.language) {
-                let database = try CommandDatabase.open(maximumConnections: 1)
-                defer { database.close() }
+            try OperatorCLI.withDatabase(language.language) { database in
                 let tenants = try TenantAdmin.list(database: database)
                 if json {
                     printOut(try OperatorCLI.json(tenants.map(TenantJSON.init)))

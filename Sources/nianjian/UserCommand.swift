@@ -40,9 +40,7 @@ struct UserCommand: ParsableCommand {
         }
 
         func run() throws {
-            try OperatorCLI.run(language.language) {
-                let database = try CommandDatabase.open(maximumConnections: 1)
-                defer { database.close() }
+            try OperatorCLI.withDatabase(language.language) { database in
                 let (password, generated) = UserCommand.readPassword(language)
                 let user = try WebAdmin.addUser(database: database, email: email, tenantSlug: tenant, role: role, password: password)
                 let zh = language.language == .zh
@@ -60,9 +58,7 @@ struct UserCommand: ParsableCommand {
         @OptionGroup var language: LanguageOption
 
         func run() throws {
-            try OperatorCLI.run(language.language) {
-                let database = try CommandDatabase.open(maximumConnections: 1)
-                defer { database.close() }
+            try OperatorCLI.withDatabase(language.language) { database in
                 for user in try WebAdmin.listUsers(database: database) {
                     printOut("\(user.email)\t\(user.tenantSlug ?? "*")\t\(user.role)\(user.disabled ? "\tdisabled" : "")")
                 }
@@ -77,9 +73,7 @@ struct UserCommand: ParsableCommand {
         @OptionGroup var language: LanguageOption
 
         func run() throws {
-            try OperatorCLI.run(language.language) {
-                let database = try CommandDatabase.open(maximumConnections: 1)
-                defer { database.close() }
+            try OperatorCLI.withDatabase(language.language) { database in
                 try WebAdmin.disableUser(database: database, email: email)
                 printOut(language.language == .zh ? "已停用 \(email)" : "disabled \(email)")
             }
@@ -94,9 +88,7 @@ struct UserCommand: ParsableCommand {
         @OptionGroup var language: LanguageOption
 
         func run() throws {
-            try OperatorCLI.run(language.language) {
-                let database = try CommandDatabase.open(maximumConnections: 1)
-                defer { database.close() }
+            try OperatorCLI.withDatabase(language.language) { database in
                 let (password, generated) = UserCommand.readPassword(language)
                 try WebAdmin.setPassword(database: database, email: email, password: password)
                 let zh = language.language == .zh
@@ -124,9 +116,7 @@ struct TokenCommand: ParsableCommand {
         @OptionGroup var language: LanguageOption
 
         func run() throws {
-            try OperatorCLI.run(language.language) {
-                let database = try CommandDatabase.open(maximumConnections: 1)
-                defer { database.close() }
+            try OperatorCLI.withDatabase(language.language) { database in
                 let created = try WebAdmin.createToken(database: database, tenantSlug: tenant, role: role, name: name)
                 printOut(language.language == .zh ? "令牌 \(created.id)（仅显示这一次）：" : "token \(created.id) (shown this once):")
                 printOut(created.token)
@@ -139,9 +129,7 @@ struct TokenCommand: ParsableCommand {
         @OptionGroup var language: LanguageOption
 
         func run() throws {
-            try OperatorCLI.run(language.language) {
-                let database = try CommandDatabase.open(maximumConnections: 1)
-                defer { database.close() }
+            try OperatorCLI.withDatabase(language.language) { database in
                 for token in try WebAdmin.listTokens(database: database) {
                     printOut("\(token.id)\t\(token.tenantSlug)\t\(token.role)\t\(token.name)\t\(token.revoked ? "revoked" : "live")\t\(token.lastUsedAt ?? "-")")
                 }
@@ -156,9 +144,7 @@ struct TokenCommand: ParsableCommand {
         @OptionGroup var language: LanguageOption
 
         func run() throws {
-            try OperatorCLI.run(language.language) {
-                let database = try CommandDatabase.open(maximumConnections: 1)
-                defer { database.close() }
+            try OperatorCLI.withDatabase(language.language) { database in
                 try WebAdmin.revokeToken(database: database, id: id)
                 printOut(language.language == .zh ? "已撤销令牌 \(id)" : "revoked token \(id)")
             }
