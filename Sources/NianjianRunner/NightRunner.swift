@@ -58,7 +58,8 @@ public struct RunnerError: Error, CustomStringConvertible, Sendable {
 /// All mutable state lives on `queue` (a serial DispatchQueue). Database work runs on pooled connections'
 /// own queues and comes back here; console calls complete by callback, holding no thread while in flight.
 public final class NightRunner: @unchecked Sendable {
-    let database: Database
+    /// The runner reaches the database only through this.
+    let store: any RunnerStore
     let console: any ConsoleAdapter
     let clock: any BusinessClock
     let options: RunOptions
@@ -105,9 +106,14 @@ public final class NightRunner: @unchecked Sendable {
     private var signalSources: [DispatchSourceSignal] = []
     private var random = SystemRandomNumberGenerator()
 
-    public init(database: Database, console: any ConsoleAdapter, clock: any BusinessClock, options: RunOptions,
+    public convenience init(database: Database, console: any ConsoleAdapter, clock: any BusinessClock, options: RunOptions,
+                            logger: Logger = Logger(label: "nianjian.runner")) {
+        self.init(store: PostgresRunnerStore(database), console: console, clock: clock, options: options, logger: logger)
+    }
+
+    public init(store: any RunnerStore, console: any ConsoleAdapter, clock: any BusinessClock, options: RunOptions,
                 logger: Logger = Logger(label: "nianjian.runner")) {
-        self.database = database
+        self.store = store
         self.console = console
         self.clock = clock
         self.options = options
@@ -155,7 +161,7 @@ public final class NightRunner: @unchecked Sendable {
         asOf = start.chinaDate
         nightEnd = start.adding(seconds: job.nightHours * 3600)
         let slugs = options.tenantSlugs
-        let loaded = try database.runBlocking { try RunQueries.loadTenants($0, slugs: slugs) }
+        let loaded = try store.performBlocking { try $0.loadTenants(slugs: slugs) }
         if !loaded.unknown.isEmpty {
             throw RunnerError(description: """
                 Unknown tenant: \(loaded.unknown.joined(separator: ", ")). List tenants with: nianjian tenant list
@@ -169,11 +175,11 @@ public final class NightRunner: @unchecked Sendable {
         }
         let runner = options.runnerId, jobName = job.name, date = asOf, ids = tenantIds, lease = job.leaseSeconds, scope = loaded.found.map(\.id)
         let businessNow = start
-        runId = try database.runBlocking { session in
-            try InspectionQueries.rescueExpiredLeases(session, businessNow: businessNow, actor: "rescuer:\(runner)", leaseSeconds: lease)
-            return try RunQueries.startRun(session, runnerId: runner, jobName: jobName, asOf: date, tenantIds: scope)
+        runId = try store.performBlocking { session in
+            _ = try session.rescueExpiredLeases(businessNow: businessNow, actor: "rescuer:\(runner)", leaseSeconds: lease)
+            return try session.startRun(runnerId: runner, jobName: jobName, asOf: date, tenantIds: scope)
         }
-        totalDue = (try? database.runBlocking { try RunQueries.countDue($0, tenantIds: ids, now: businessNow) }) ?? 0
+        totalDue = (try? store.performBlocking { try $0.countDue(tenantIds: ids, now: businessNow) }) ?? 0
         logger.info("run started", metadata: ["run_id": "\(runId)", "as_of": "\(asOf)", "runner": "\(runner)",
                                                "tenants": "\(loaded.found.count)", "due": "\(totalDue)"])
     }
@@ -193,7 +199,7 @@ public final class NightRunner: @unchecked Sendable {
         let size = claimedCount == 0 ? max(1, job.claimBatch / 4) : job.claimBatch
         let request = ClaimRequest(owner: options.runnerId, leaseSeconds: job.leaseSeconds, batchSize: size,
                                    now: clock.now(), tenantIds: tenantIds)
-        databaseCall("claim", { try InspectionQueries.claimDue($0, request) }) { [self] claimed in
+        databaseCall("claim", { try $0.claim(request) }) { [self] claimed in
             claiming = false
             claimedCount += claimed.count
             held += claimed.count
@@ -234,7 +240,7 @@ public final class NightRunner: @unchecked Sendable {
         loading += 1
         let keys = needFiles.map(\.key)
         let toValidate = needFiles
-        databaseCall("load files", { try InspectionQueries.loadFiles($0, for: keys) }) { [self] files in
+        databaseCall("load files", { try $0.loadFiles(for: keys) }) { [self] files in
             loading -= 1
             validateAndSubmit(toValidate, files: files)
         }
@@ -482,7 +488,7 @@ public final class NightRunner: @unchecked Sendable {
         writeBuffer.removeFirst(batch.count)
         let updates = batch.map(\.update)
         let actor = options.runnerId, run = runId
-        databaseCall("write back", { try InspectionQueries.writeBack($0, updates, actor: actor, runId: run) }) { [self] written in
+        databaseCall("write back", { try $0.writeBack(updates, actor: actor, runId: run) }) { [self] written in
             flushing = false
             for write in batch {
                 guard written.contains(write.update.key) else {
@@ -516,7 +522,7 @@ public final class NightRunner: @unchecked Sendable {
         guard !items.isEmpty else { return }
         let claims = items.map { (key: $0.key, token: $0.leaseToken) }
         held -= items.count
-        databaseCall("release", { try InspectionQueries.releaseLeases($0, claims) }) { [self] _ in
+        databaseCall("release", { try $0.releaseLeases(claims) }) { [self] _ in
             if stopping { finishAfterStop() }
         }
     }
@@ -528,7 +534,7 @@ public final class NightRunner: @unchecked Sendable {
         guard !stopping, !finishing, !claimScheduled, !idleCheckInFlight else { return }
         idleCheckInFlight = true
         let ids = tenantIds, owner = options.runnerId
-        databaseCall("next due", { try InspectionQueries.nextDue($0, tenantIds: ids, owner: owner) }) { [self] next in
+        databaseCall("next due", { try $0.nextDue(tenantIds: ids, owner: owner) }) { [self] next in
             idleCheckInFlight = false
             guard !stopping, held == 0, !claiming else { finishAfterStop(); return }
             let now = clock.now()
@@ -558,7 +564,7 @@ public final class NightRunner: @unchecked Sendable {
     private func rescueThenClaim() {
         let now = clock.now(), actor = "rescuer:\(options.runnerId)"
         let lease = job.leaseSeconds
-        databaseCall("rescue", { try InspectionQueries.rescueExpiredLeases($0, businessNow: now, actor: actor, leaseSeconds: lease) }) { [self] _ in
+        databaseCall("rescue", { try $0.rescueExpiredLeases(businessNow: now, actor: actor, leaseSeconds: lease) }) { [self] _ in
             claim()
             if held == 0 && !claiming { checkIdle() }
         }
@@ -620,8 +626,8 @@ public final class NightRunner: @unchecked Sendable {
         // Final writes and every lease this runner still holds go back; then the run's record, counted after
         // those writes.
         databaseCall("finish", { session -> Set<InspectionKey> in
-            let written = updates.isEmpty ? [] : try InspectionQueries.writeBack(session, updates, actor: owner, runId: run)
-            try InspectionQueries.releaseLeases(session, owner: owner)
+            let written = updates.isEmpty ? [] : try session.writeBack(updates, actor: owner, runId: run)
+            _ = try session.releaseLeases(owner: owner)
             return written
         }, onFailure: { [self] in complete(status: "failed") }) { [self] written in
             for write in pending where write.then == nil && written.contains(write.update.key) {
@@ -632,7 +638,7 @@ public final class NightRunner: @unchecked Sendable {
             let perTenant = byTenantState.map { (tenantId: $0.key, claimed: $0.value.values.reduce(0, +), byStateJSON: JSONText.counts($0.value)) }
             let claimed = claimedCount
             databaseCall("record run", { session in
-                try RunQueries.finishRun(session, runId: run, status: finalStatus, claimed: claimed,
+                try session.finishRun(runId: run, status: finalStatus, claimed: claimed,
                                          byStateJSON: JSONText.counts(byState), perTenant: perTenant)
             }, onFailure: { [self] in complete(status: "failed") }) { [self] _ in
                 complete(status: finalStatus)
@@ -665,11 +671,11 @@ public final class NightRunner: @unchecked Sendable {
         let owner = options.runnerId, lease = job.leaseSeconds
         addTimer(every: job.heartbeatSeconds) { [self] in
             guard held > 0 else { return }
-            databaseCall("heartbeat", { try InspectionQueries.extendLeases($0, owner: owner, leaseSeconds: lease) }) { _ in }
+            databaseCall("heartbeat", { try $0.extendLeases(owner: owner, leaseSeconds: lease) }) { _ in }
         }
         addTimer(every: max(1, job.leaseSeconds)) { [self] in
             let now = clock.now(), actor = "rescuer:\(owner)"
-            databaseCall("rescue", { try InspectionQueries.rescueExpiredLeases($0, businessNow: now, actor: actor, leaseSeconds: lease) }) { _ in }
+            databaseCall("rescue", { try $0.rescueExpiredLeases(businessNow: now, actor: actor, leaseSeconds: lease) }) { _ in }
         }
         addTimer(every: 0.5) { [self] in
             onProgress?(RunProgress(done: doneCount, total: max(totalDue, doneCount), inFlight: inFlight, byState: totals(),
@@ -690,11 +696,11 @@ public final class NightRunner: @unchecked Sendable {
     /// Runs `body` on a pooled connection and delivers its result on the runner's queue. A lost connection
     /// (server restart, network) is retried with backoff for `databaseRetrySeconds`; then the run fails
     /// with a clear message and the leases it held expire for the next run to rescue.
-    private func databaseCall<T: Sendable>(_ what: String, _ body: @escaping @Sendable (PostgresSession) throws -> T,
+    private func databaseCall<T: Sendable>(_ what: String, _ body: @escaping @Sendable (any RunnerStoreSession) throws -> T,
                                            attempt: Int = 0, firstFailure: DispatchTime? = nil,
                                            onFailure: (@Sendable () -> Void)? = nil,
                                            _ completion: @escaping @Sendable (T) -> Void) {
-        database.pool.withConnection(body) { [self] result in
+        store.perform(body) { [self] result in
             queue.async { [self] in
                 switch result {
                 case .success(let value):
