@@ -18,6 +18,14 @@ public struct ClaimedInspection: Sendable, Hashable {
     /// The fencing token every write-back for this claim presents.
     public var leaseToken: Int64
 
+    public init(tenantId: Int64, tenantSlug: String, id: Int64, serviceId: Int64, companyId: Int64, cycle: Int,
+                dueOn: CivilDate, state: InspectionState, attempts: Int, generation: Int, idempotencyKey: String?,
+                ticket: String?, leaseToken: Int64) {
+        self.tenantId = tenantId; self.tenantSlug = tenantSlug; self.id = id; self.serviceId = serviceId
+        self.companyId = companyId; self.cycle = cycle; self.dueOn = dueOn; self.state = state; self.attempts = attempts
+        self.generation = generation; self.idempotencyKey = idempotencyKey; self.ticket = ticket; self.leaseToken = leaseToken
+    }
+
     public var key: InspectionKey { InspectionKey(tenantId: tenantId, id: id) }
 }
 
@@ -32,6 +40,8 @@ public struct InspectionKey: Sendable, Hashable, Comparable {
 public struct InspectionFile: Sendable, Hashable {
     public var file: CompanyFile
     public var companyId: Int64
+
+    public init(file: CompanyFile, companyId: Int64) { self.file = file; self.companyId = companyId }
 }
 
 /// One outcome to write back: the inspection's new state and the event that records it.
@@ -94,6 +104,10 @@ public struct NextDue: Sendable, Hashable {
     public var businessDue: Timestamp?
     /// Seconds (real time) until the first lease held elsewhere expires; nil when none.
     public var secondsUntilLeaseExpiry: Double?
+
+    public init(businessDue: Timestamp?, secondsUntilLeaseExpiry: Double?) {
+        self.businessDue = businessDue; self.secondsUntilLeaseExpiry = secondsUntilLeaseExpiry
+    }
 }
 
 /// The runner's queries: claim, load, write back, heartbeat, rescue, release. One verb-named function per

@@ -1,0 +1,159 @@
+import Dispatch
+import Foundation
+import Logging
+import NianjianConsole
+import NianjianDomain
+import NianjianPostgres
+import NianjianStore
+
+/// The inspection step: validate, the domain state machine, the update to write.
+extension NightRunner {
+    func validateAndSubmit(_ items: [ClaimedInspection], files: [InspectionKey: InspectionFile]) {
+        let now = clock.now()
+        var writes: [PendingWrite] = []
+        for item in items {
+            guard let file = files[item.key] else {
+                release([item])
+                continue
+            }
+            if stopping { release([item]); continue }
+            var current = snapshot(of: item)
+            if item.state == .submitting {
+                // Resumed after a crash or lost lease: same key, so the console answers with the first ticket.
+                guard case .success(let transition) = machine.transition(current, on: .leaseExpired, identity: identity(of: item),
+                                                                          now: now, jitter: 0),
+                      let key = transition.snapshot.idempotencyKey else {
+                    failStuck(item, current, reason: "a resumed submission has no idempotency key")
+                    continue
+                }
+                current = transition.snapshot
+                enqueue(WorkItem(claim: item, snapshot: current, file: file, action: .submit(key: key)))
+                continue
+            }
+            let findings = MaterialsValidator.validate(file.file, on: now.chinaDate)
+            let findingsJSON = FindingsJSON.encode(findings)
+            switch machine.transition(current, on: .validated(findings: findings), identity: identity(of: item), now: now, jitter: 0) {
+            case .failure(let error):
+                failStuck(item, current, reason: "\(error)")
+            case .success(let transition):
+                let next = transition.snapshot
+                let update = makeUpdate(item, from: current, to: next, effects: transition.effects, event: "validated",
+                                        findingsJSON: findingsJSON, now: now, release: next.state != .submitting)
+                if next.state == .submitting, let key = next.idempotencyKey {
+                    // `submitting` with its key is written before the console is called.
+                    writes.append(PendingWrite(update: update, tenantId: item.tenantId,
+                                               then: WorkItem(claim: item, snapshot: next, file: file, action: .submit(key: key))))
+                } else {
+                    writes.append(PendingWrite(update: update, tenantId: item.tenantId, then: nil))
+                }
+            }
+        }
+        addWrites(writes)
+        dispatchWork()
+    }
+
+    func event(for error: ConsoleError) -> InspectionEvent {
+        switch error.kind {
+        case .transient(let kind): return .transientError(kind: kind, message: error.message)
+        case .throttled(let after): return .throttled(retryAfterSeconds: after)
+        case .permanent(let code): return .permanentError(message: "\(code): \(error.message)")
+        }
+    }
+
+    /// Applies a console answer through the state machine and queues the write-back.
+    func writeOutcome(_ item: ClaimedInspection, _ current: InspectionSnapshot, event: InspectionEvent, file: InspectionFile?) {
+        let now = clock.now()
+        let jitter = Double.random(in: 0...1, using: &random)
+        switch machine.transition(current, on: event, identity: identity(of: item), now: now, jitter: jitter) {
+        case .failure(let error):
+            failStuck(item, current, reason: "\(error)")
+        case .success(let transition):
+            for effect in transition.effects {
+                if case .pauseTenant(let until) = effect, let lane = tenants[item.tenantId] {
+                    // A throttling answer pauses the tenant's bucket; no attempt is spent.
+                    let isSubmit = current.state == .submitting
+                    lane.pause(submit: isSubmit, until: DispatchTime.now().seconds + max(0, until.seconds - now.seconds))
+                }
+            }
+            let update = makeUpdate(item, from: current, to: transition.snapshot, effects: transition.effects, event: event.name,
+                                    findingsJSON: nil, now: now, release: true)
+            addWrites([PendingWrite(update: update, tenantId: item.tenantId, then: nil)])
+            logger.debug("outcome", metadata: ["tenant": "\(item.tenantSlug)", "inspection": "\(item.id)",
+                                               "from": "\(current.state.rawValue)", "to": "\(transition.snapshot.state.rawValue)"])
+        }
+    }
+
+    /// The state machine refused a step (an answer it cannot use): the inspection fails with the reason, so an
+    /// operator sees it, instead of being claimed again at once and looping.
+    func failStuck(_ item: ClaimedInspection, _ current: InspectionSnapshot, reason: String) {
+        logger.warning("invalid transition: inspection failed", metadata: ["tenant": "\(item.tenantSlug)", "inspection": "\(item.id)",
+                                                                          "reason": "\(reason)"])
+        var failed = current
+        failed.state = .failed
+        failed.lastError = "invalid transition: \(reason)"
+        let update = makeUpdate(item, from: current, to: failed, effects: [], event: "invalid_transition", findingsJSON: nil,
+                                now: clock.now(), release: true)
+        addWrites([PendingWrite(update: update, tenantId: item.tenantId, then: nil)])
+    }
+
+    func makeUpdate(_ item: ClaimedInspection, from: InspectionSnapshot, to next: InspectionSnapshot,
+                            effects: [InspectionEffect], event: String, findingsJSON: String?, now: Timestamp,
+                            release: Bool) -> InspectionUpdate {
+        var nextAttemptAt: Timestamp?
+        var nextPollAt: Timestamp?
+        var detail = ""
+        for effect in effects {
+            switch effect {
+            case .scheduleRetry(let at): nextAttemptAt = at
+            case .schedulePoll(let at): nextPollAt = at
+            case .recordEvent(_, _, let text): detail = text
+            default: break
+            }
+        }
+        if next.state == .pending && nextAttemptAt == nil { nextAttemptAt = now }
+        if next.state == .inReview && nextPollAt == nil { nextPollAt = now }
+        var eventKind = event
+        if from.state == .inReview && next.state == .inReview && event == InspectionEvent.reviewPending.name { eventKind = "polled" }
+        return InspectionUpdate(
+            key: item.key, leaseToken: item.leaseToken, from: from.state, to: next.state, attempts: next.attempts,
+            generation: next.generation, idempotencyKey: next.idempotencyKey, ticket: next.ticket,
+            nextAttemptAt: next.state == .pending ? nextAttemptAt : nil, nextPollAt: next.state == .inReview ? nextPollAt : nil,
+            findingsJSON: findingsJSON, rejectionReason: next.rejectionReason, lastError: next.lastError, releaseLease: release,
+            eventKind: eventKind, eventDetailJSON: JSONText.object(["detail": detail, "runner": options.runnerId]),
+            businessAt: now, markSubmitted: from.state == .submitting && next.state == .inReview,
+            markDecided: next.state == .approved || next.state == .rejected)
+    }
+
+    func snapshot(of item: ClaimedInspection) -> InspectionSnapshot {
+        InspectionSnapshot(state: item.state, attempts: item.attempts, idempotencyKey: item.idempotencyKey, ticket: item.ticket,
+                           renewed: false, generation: item.generation)
+    }
+
+    func identity(of item: ClaimedInspection) -> InspectionIdentity {
+        InspectionIdentity(tenantId: String(item.tenantId), inspectionId: String(item.id), cycle: item.cycle)
+    }
+}
+
+/// Findings as stored in `inspections.findings` (reports decode the same shape).
+enum FindingsJSON {
+    static func encode(_ findings: [Finding]) -> String {
+        guard !findings.isEmpty else { return "[]" }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        guard let data = try? encoder.encode(findings) else { return "[]" }
+        return String(decoding: data, as: UTF8.self)
+    }
+}
+
+/// Small JSON texts for event details and counts, with correct escaping.
+enum JSONText {
+    static func string(_ text: String) -> String { JSONLiteral.string(text) }
+
+    static func object(_ fields: [String: String]) -> String {
+        "{" + fields.sorted { $0.key < $1.key }.map { "\(string($0.key)):\(string($0.value))" }.joined(separator: ",") + "}"
+    }
+
+    static func counts(_ counts: [String: Int]) -> String {
+        "{" + counts.sorted { $0.key < $1.key }.map { "\(string($0.key)):\($0.value)" }.joined(separator: ",") + "}"
+    }
+}

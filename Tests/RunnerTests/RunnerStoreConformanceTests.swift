@@ -1,0 +1,221 @@
+import Foundation
+import NianjianDomain
+import NianjianPostgres
+import NianjianStore
+import NianjianTestSupport
+import Testing
+
+/// One store under test, with the few reads the conformance suite checks through (River's driver tests).
+struct StoreHarness: Sendable {
+    let store: any RunnerStore
+    let ids: [String: Int64]
+    let eventCount: @Sendable (_ kind: String) throws -> Int
+    let renewalCount: @Sendable () throws -> Int
+    let row: @Sendable (InspectionKey) throws -> RowView
+    let close: @Sendable () -> Void
+}
+
+struct RowView: Equatable, Sendable {
+    var state: InspectionState
+    var key: String?
+    var leased: Bool
+}
+
+/// How to build a store with tenants (slug, weight, inspections due now).
+struct StoreKind: Sendable, CustomStringConvertible {
+    let description: String
+    let make: @Sendable (_ tenants: [(slug: String, weight: Int, due: Int)]) throws -> StoreHarness
+
+    static let postgres = StoreKind(description: "postgres") { tenants in
+        let handle = try TestDatabase.fresh()
+        let db = handle.open()
+        let ids = try Scenario.load(db, tenants: tenants.map { .init(slug: $0.slug, companies: $0.due, weight: $0.weight) })
+        return StoreHarness(
+            store: PostgresRunnerStore(db), ids: ids,
+            eventCount: { try Scenario.scalar(db, "SELECT count(*) FROM inspection_events WHERE kind = $1", [.text($0)]) },
+            renewalCount: { try Scenario.scalar(db, "SELECT count(*) FROM service_renewals") },
+            row: { key in
+                try db.runBlocking { session in
+                    let row = try session.query("""
+                        SELECT state, idempotency_key, lease_owner IS NOT NULL FROM inspections WHERE tenant_id = $1 AND id = $2
+                        """, [.init(key.tenantId), .init(key.id)])[0]
+                    guard let state = InspectionState(rawValue: try row.requireString(0)) else {
+                        throw PostgresError(kind: .decoding, message: "state")
+                    }
+                    return RowView(state: state, key: row.string(1), leased: try row.bool(2) ?? false)
+                }
+            },
+            close: { db.close(); handle.drop() })
+    }
+
+    static let inMemory = StoreKind(description: "in-memory") { tenants in
+        let store = InMemoryRunnerStore()
+        var ids: [String: Int64] = [:]
+        var next: Int64 = 1
+        for (index, tenant) in tenants.enumerated() {
+            let tenantId = Int64(index + 1)
+            ids[tenant.slug] = tenantId
+            store.addTenant(TenantRunSettings(id: tenantId, slug: tenant.slug, weight: tenant.weight, maxConcurrency: nil,
+                                              submitRate: nil, pollRate: nil))
+            for _ in 0..<tenant.due {
+                store.addInspection(.init(tenantId: tenantId, id: next, serviceId: next, companyId: next, dueOn: Scenario.asOf,
+                                          nextAttemptAt: Timestamp(chinaDate: Scenario.asOf, hour: 0)))
+                next += 1
+            }
+        }
+        return StoreHarness(
+            store: store, ids: ids,
+            eventCount: { kind in store.events.filter { $0.kind == kind }.count },
+            renewalCount: { store.renewals.count },
+            row: { key in
+                guard let row = store.row(key) else { throw RunnerStoreTestError.missing(key) }
+                return RowView(state: row.state, key: row.idempotencyKey, leased: row.leaseOwner != nil)
+            },
+            close: {})
+    }
+
+    static let all: [StoreKind] = [.postgres, .inMemory]
+}
+
+enum RunnerStoreTestError: Error { case missing(InspectionKey) }
+
+extension RunnerStore {
+    func call<T: Sendable>(_ body: @escaping @Sendable (any RunnerStoreSession) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            perform(body) { continuation.resume(with: $0) }
+        }
+    }
+}
+
+private let now = Timestamp(chinaDate: Scenario.asOf, hour: 2)
+
+private func request(_ owner: String, batch: Int, lease: Double = 30) -> ClaimRequest {
+    ClaimRequest(owner: owner, leaseSeconds: lease, batchSize: batch, now: now, tenantIds: nil)
+}
+
+private func update(_ item: ClaimedInspection, to: InspectionState, key: String? = nil, release: Bool = false,
+                    kind: String = "validated") -> InspectionUpdate {
+    InspectionUpdate(key: item.key, leaseToken: item.leaseToken, from: item.state, to: to, attempts: item.attempts,
+                     generation: item.generation, idempotencyKey: key ?? item.idempotencyKey, ticket: nil,
+                     nextAttemptAt: nil, nextPollAt: nil, findingsJSON: "[]", rejectionReason: nil, lastError: nil,
+                     releaseLease: release, eventKind: kind, eventDetailJSON: "{}", businessAt: now,
+                     markSubmitted: to == .submitting, markDecided: to == .approved)
+}
+
+/// The runner store's contract, against PostgreSQL and the in-memory twin alike.
+@Suite("runner store conformance")
+struct RunnerStoreConformanceTests {
+    /// SKIP LOCKED: concurrent claimers never get the same row.
+    @Test(arguments: StoreKind.all) func concurrentClaimersNeverShareARow(_ kind: StoreKind) async throws {
+        let harness = try kind.make([("a", 1, 50), ("b", 1, 50)])
+        defer { harness.close() }
+        let store = harness.store
+        let batches = try await withThrowingTaskGroup(of: [ClaimedInspection].self) { group in
+            for claimer in 0..<8 {
+                group.addTask { try await store.call { try $0.claim(request("r\(claimer)", batch: 10)) } }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        let keys = batches.flatMap { $0.map(\.key) }
+        #expect(keys.count == 80)
+        #expect(Set(keys).count == keys.count)
+        // Everything left is claimed once more, and then nothing is due.
+        let rest = try await store.call { try $0.claim(request("r9", batch: 100)) }
+        #expect(rest.count == 20 && Set(rest.map(\.key)).isDisjoint(with: keys))
+        #expect(try await store.call { try $0.claim(request("r10", batch: 100)) }.isEmpty)
+    }
+
+    /// Each tenant with due work gets a share of the batch by weight.
+    @Test(arguments: StoreKind.all) func sharesFollowWeights(_ kind: StoreKind) async throws {
+        let harness = try kind.make([("heavy", 3, 60), ("light", 1, 60)])
+        defer { harness.close() }
+        let claimed = try await harness.store.call { try $0.claim(request("r1", batch: 40)) }
+        #expect(claimed.filter { $0.tenantId == harness.ids["heavy"] }.count == 30)
+        #expect(claimed.filter { $0.tenantId == harness.ids["light"] }.count == 10)
+        // One token per claim: every row of it is fenced by the same one.
+        #expect(Set(claimed.map(\.leaseToken)).count == 1)
+    }
+
+    /// A held lease keeps the row from other claimers; heartbeats extend it; expired leases are rescued with
+    /// one event each.
+    @Test(arguments: StoreKind.all) func leasesExpireAndAreRescued(_ kind: StoreKind) async throws {
+        let harness = try kind.make([("a", 1, 6)])
+        defer { harness.close() }
+        let store = harness.store
+        let held = try await store.call { try $0.claim(request("r1", batch: 3)) }
+        let expired = try await store.call { try $0.claim(request("r2", batch: 3, lease: -1)) }
+        #expect(held.count == 3 && expired.count == 3)
+        #expect(try await store.call { try $0.extendLeases(owner: "r1", leaseSeconds: 30) } == 3)
+        let next = try await store.call { try $0.nextDue(tenantIds: nil, owner: "r1") }
+        #expect(next.businessDue == nil)
+        #expect((next.secondsUntilLeaseExpiry ?? 1) < 0)
+        let rescued = try await store.call { try $0.rescueExpiredLeases(businessNow: now, actor: "rescuer:test", leaseSeconds: 30) }
+        #expect(rescued == 3)
+        #expect(try harness.eventCount("lease_expired") == 3)
+        let again = try await store.call { try $0.claim(request("r3", batch: 10)) }
+        #expect(Set(again.map(\.key)) == Set(expired.map(\.key)))
+        #expect(try await store.call { try $0.releaseLeases(owner: "r1") } == 3)
+        #expect(try await store.call { try $0.countDue(tenantIds: nil, now: now) } == 6)
+    }
+
+    /// A write with an old token changes nothing; the new holder's write goes through.
+    @Test(arguments: StoreKind.all) func oldTokensAreFencedOut(_ kind: StoreKind) async throws {
+        let harness = try kind.make([("a", 1, 2)])
+        defer { harness.close() }
+        let store = harness.store
+        let first = try await store.call { try $0.claim(request("r1", batch: 2, lease: -1)) }
+        _ = try await store.call { try $0.rescueExpiredLeases(businessNow: now, actor: "rescuer:test", leaseSeconds: 30) }
+        let second = try await store.call { try $0.claim(request("r2", batch: 2)) }
+        #expect(second.count == 2 && second[0].leaseToken != first[0].leaseToken)
+        let stale = first.map { update($0, to: .needsMaterials, release: true) }
+        #expect(try await store.call { try $0.writeBack(stale, actor: "r1", runId: nil) }.isEmpty)
+        for item in first { #expect(try harness.row(item.key).state == .pending) }
+        let fresh = second.map { update($0, to: .needsMaterials, release: true) }
+        #expect(try await store.call { try $0.writeBack(fresh, actor: "r2", runId: nil) }.count == 2)
+        for item in second { #expect(try harness.row(item.key) == RowView(state: .needsMaterials, key: nil, leased: false)) }
+        // Releasing by an old token gives back nothing either.
+        #expect(try await store.call { try $0.releaseLeases(first.map { ($0.key, $0.leaseToken) }) } == 0)
+    }
+
+    /// The rescuer returns a submission whose runner died; it keeps its idempotency key for the resubmission.
+    @Test(arguments: StoreKind.all) func rescuedSubmissionsKeepTheirKey(_ kind: StoreKind) async throws {
+        let harness = try kind.make([("a", 1, 1)])
+        defer { harness.close() }
+        let store = harness.store
+        let claimed = try await store.call { try $0.claim(request("r1", batch: 1, lease: -1)) }
+        let submitting = claimed.map { update($0, to: .submitting, key: "nj-key-\($0.id)") }
+        #expect(try await store.call { try $0.writeBack(submitting, actor: "r1", runId: nil) }.count == 1)
+        #expect(try await store.call { try $0.rescueExpiredLeases(businessNow: now, actor: "rescuer:test", leaseSeconds: 30) } == 1)
+        let next = try await store.call { try $0.nextDue(tenantIds: nil, owner: "r2") }
+        #expect((next.businessDue ?? now) < now)
+        let resumed = try await store.call { try $0.claim(request("r2", batch: 1)) }
+        #expect(resumed.count == 1)
+        #expect(resumed.first?.state == .submitting)
+        #expect(resumed.first?.idempotencyKey == "nj-key-\(claimed[0].id)")
+    }
+
+    /// A write-back retried after its commit (the answer was lost) counts as written, without a second
+    /// event; an approval renews its service exactly once.
+    @Test(arguments: StoreKind.all) func retriedWriteBacksCountOnceAndRenewOnce(_ kind: StoreKind) async throws {
+        let harness = try kind.make([("a", 1, 2)])
+        defer { harness.close() }
+        let store = harness.store
+        let claimed = try await store.call { try $0.claim(request("r1", batch: 2)) }
+        let validated = claimed.map { update($0, to: .submitting, key: "k-\($0.id)") }
+        let first = try await store.call { try $0.writeBack(validated, actor: "r1", runId: nil) }
+        let again = try await store.call { try $0.writeBack(validated, actor: "r1", runId: nil) }
+        #expect(first.count == 2 && again == first)
+        #expect(try harness.eventCount("validated") == 2)
+        var submitted = claimed
+        for index in submitted.indices {
+            submitted[index].state = .submitting
+            submitted[index].idempotencyKey = "k-\(submitted[index].id)"
+        }
+        let approvals = submitted.map { update($0, to: .approved, release: true, kind: "approved") }
+        #expect(try await store.call { try $0.writeBack(approvals, actor: "r1", runId: nil) }.count == 2)
+        #expect(try await store.call { try $0.writeBack(approvals, actor: "r1", runId: nil) }.count == 2)
+        #expect(try harness.eventCount("approved") == 2)
+        #expect(try harness.renewalCount() == 2)
+        for item in claimed { #expect(try harness.row(item.key) == RowView(state: .approved, key: "k-\(item.id)", leased: false)) }
+    }
+}
