@@ -60,17 +60,17 @@ struct HardeningTests {
         // Restart once work is underway, and only after the runner has met the outage (retried at least twice).
         let retrying = "database unavailable, retrying"
         let (started, restartedAt, retried): (Bool, Int, Bool) = try await offThePool {
-            let started = waitUntil(timeout: 30) {
+            let started = waitUntil(timeout: 120) {
                 try Scenario.scalar(database, "SELECT count(*) FROM inspection_events WHERE kind = 'submitted'") >= 20
             }
             let done = (try? Scenario.scalar(database, "SELECT count(*) FROM inspection_events WHERE kind = 'approved'")) ?? -1
             try server.stop()
-            let retried = waitUntil(timeout: 15) { capture.count(retrying) >= 2 }
+            let retried = waitUntil(timeout: 60) { capture.count(retrying) >= 2 }
             try server.start()
             return (started, done, retried)
         }
-        #expect(started, "no 20 submissions within 30 s")
-        #expect(retried, "the runner never met the outage: \(capture.count(retrying)) retries in 15 s")
+        #expect(started, "no 20 submissions within 120 s")
+        #expect(retried, "the runner never met the outage: \(capture.count(retrying)) retries in 60 s")
         // The restart came mid-night: work was done and work was left.
         #expect(restartedAt >= 0 && restartedAt < total, "restarted with \(restartedAt) of \(total) approved")
         var runs = 1
@@ -119,7 +119,7 @@ struct HardeningTests {
         let database = db
         // Down until the run has given up: longer than its retry window by construction.
         let (started, gaveUp): (Bool, Bool) = try await offThePool {
-            let started = waitUntil(timeout: 30) {
+            let started = waitUntil(timeout: 120) {
                 try Scenario.scalar(database, "SELECT count(*) FROM inspection_events WHERE kind = 'submitted'") >= 10
             }
             try server.stop()
