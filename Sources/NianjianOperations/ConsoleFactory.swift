@@ -32,17 +32,17 @@ public enum ConsoleFactory {
                 where settings.endpoints[api.rawValue] == nil || settings.endpoints[api.rawValue] == CloudSettings().endpoints[api.rawValue] {
                     settings.endpoints[api.rawValue] = settings.simulatorURL
                 }
-            } else if fromEnvironment == nil, try CloudAccounts.loadAll(database: database, box: {
+            }
+            // Companies with their own account are called with it; every other with the environment's (the
+            // simulator's demo account stands in only for the simulator, never for the real cloud).
+            let perCompany = try CloudAccounts.loadAll(database: database) {
                 try SecretBox.fromEnvironment(environment, create: false)
-            }).isEmpty {
+            }
+            let fallback = fromEnvironment ?? (job.consoleAdapter == "simulator" ? simulatorDemoCredentials : nil)
+            if fallback == nil, perCompany.isEmpty {
                 throw OperationsError(code: "no_cloud_credentials",
                                       en: "console.adapter is aliyun but no AccessKey is set: export ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET (and ALIBABA_CLOUD_SECURITY_TOKEN for STS), or try console.adapter: simulator first",
                                       zh: "console.adapter 为 aliyun，但未设置 AccessKey：请设置 ALIBABA_CLOUD_ACCESS_KEY_ID 与 ALIBABA_CLOUD_ACCESS_KEY_SECRET（STS 另需 ALIBABA_CLOUD_SECURITY_TOKEN），或先用 console.adapter: simulator 试运行")
-            }
-            let fallback = fromEnvironment ?? simulatorDemoCredentials
-            // Companies with their own account are called with it; every other with the environment's.
-            let perCompany = try CloudAccounts.loadAll(database: database) {
-                try SecretBox.fromEnvironment(environment, create: false)
             }
             let client = HTTPClient(eventLoopGroupProvider: .singleton)
             let console = AliyunConsole(settings: settings, client: client, credentials: { _, owner in

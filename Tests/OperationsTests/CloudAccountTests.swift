@@ -57,6 +57,16 @@ struct CloudAccountTests {
         #expect(console.credentials(for: "acme", owner: AccountOwner(tenantId: tenant.id, companyId: Int64(companyTwo) ?? 0))?.accessKeyId == "LTAI5tAgencyDefault")
         #expect(console.credentials(for: "other", owner: AccountOwner(tenantId: other.id, companyId: Int64(twin) ?? 0))?.accessKeyId == "LTAI5tAgencyDefault")
 
+        // Without the environment's AccessKey, the other companies get none (never the simulator's demo
+        // account against the real cloud): their calls fail with MissingCredentials, saying what to set.
+        var ownOnly = environment
+        ownOnly["ALIBABA_CLOUD_ACCESS_KEY_ID"] = nil
+        let partial = try ConsoleFactory.open(job: job, database: fixture.database, clock: SystemBusinessClock(), environment: ownOnly)
+        defer { partial.close() }
+        let partialConsole = try #require(partial.adapter as? AliyunConsole)
+        #expect(partialConsole.credentials(for: "acme", owner: AccountOwner(tenantId: tenant.id, companyId: Int64(companyOne) ?? 0))?.accessKeyId == "LTAI5tCompanyOne99")
+        #expect(partialConsole.credentials(for: "acme", owner: AccountOwner(tenantId: tenant.id, companyId: Int64(companyTwo) ?? 0)) == nil)
+
         // The wrong key cannot open them, and says what to do.
         var wrong = runEnvironment
         wrong["NIANJIAN_SECRET_KEY"] = Data(repeating: 9, count: 32).base64EncodedString()
