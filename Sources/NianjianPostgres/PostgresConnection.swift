@@ -292,6 +292,14 @@ public struct PostgresSession {
         try connection.execute(sql, binds, prepare: true)
     }
 
+    /// Runs a statement with bound parameters, planned afresh for these values and the tables' current size
+    /// (an unnamed statement, never a cached generic plan): for statements whose best plan changes as a small,
+    /// busy table grows and shrinks within minutes (the claim's lease check).
+    @discardableResult
+    public func queryPlannedEachTime(_ sql: String, _ binds: [PostgresBind]) throws -> PostgresResult {
+        try connection.execute(sql, binds, prepare: false)
+    }
+
     /// Runs one or more statements with no parameters (migrations, DDL).
     public func executeScript(_ sql: String) throws {
         _ = try connection.execute(sql, [], prepare: false)

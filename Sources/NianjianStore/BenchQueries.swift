@@ -166,15 +166,15 @@ public enum BenchQueries {
     // MARK: - The SQL floor
     //
     // The runner's state changes for a batch, as set-based statements from one session, with no data sent
-    // to the client: the leased rows themselves carry the batch from one statement to the next. Each
-    // statement mirrors the runner's (InspectionQueries, PostgresConsoleMemory): the same fair claim, the
-    // same columns written, the same events, console memory rows, renewals.
+    // to the client: the leases themselves carry the batch from one statement to the next. Each statement
+    // mirrors the runner's (InspectionQueries): the same fair claim, the same columns written, the same
+    // events and renewals. The console is in-process for the runner, so the floor writes no console memory.
 
     /// The runner's fair claim (`InspectionQueries.claimDue`), for these tenants. Returns how many it leased.
     public static func floorClaim(_ session: PostgresSession, owner: String, tenantIds: [Int64], batchSize: Int,
                                   leaseSeconds: Double, now: Timestamp) throws -> Int {
-        try session.query(InspectionQueries.fairClaimStatement,
-                          [.text(now.description), .init(batchSize), .text(owner), .intArray(tenantIds), .init(leaseSeconds)]).affectedRows
+        let request = ClaimRequest(owner: owner, leaseSeconds: leaseSeconds, batchSize: batchSize, now: now, tenantIds: tenantIds)
+        return try InspectionQueries.claimOnce(session, request).claimed.count
     }
 
     /// Validated, clean: `pending` → `submitting` with its idempotency key (lease kept), and the event.
@@ -185,7 +185,8 @@ public enum BenchQueries {
                 UPDATE inspections i SET state = 'submitting', attempts = i.attempts + 1,
                        idempotency_key = 'nj-' || i.tenant_id || '-' || i.id || '-' || i.cycle || '-g' || i.generation,
                        findings = '[]'::jsonb, last_error = NULL, next_attempt_at = NULL, updated_at = now()
-                 WHERE i.lease_owner = $1 AND i.state = 'pending'
+                  FROM inspection_leases l
+                 WHERE l.owner = $1 AND i.tenant_id = l.tenant_id AND i.id = l.inspection_id AND i.state = 'pending'
                 RETURNING i.tenant_id, i.id
             ),
             events AS (
@@ -198,58 +199,31 @@ public enum BenchQueries {
             """, [.text(owner), .text(now.description)])[0].requireInt(0)
     }
 
-    /// The console's side of a submission (`PostgresConsoleMemory.recordSubmissions`): one row per key.
-    @discardableResult
-    public static func floorRecordSubmissions(_ session: PostgresSession, owner: String, now: Timestamp) throws -> Int {
-        try session.query("""
-            INSERT INTO mock_console_submissions AS m
-                   (idempotency_key, account, request_fingerprint, ticket, submitted_at, decided_on, outcome, rejection_reason)
-            SELECT i.idempotency_key, t.slug,
-                   s.console_instance_id || '|' || s.service_type || '|' || s.term_months || '|' || s.renewal_amount || '|'
-                       || c.contact_name || '|' || c.contact_phone,
-                   'T' || upper(substr(md5(t.slug || '/' || i.idempotency_key), 1, 16)), $2::timestamptz,
-                   ($2::timestamptz AT TIME ZONE 'Asia/Shanghai')::date, 'approved', NULL
-              FROM inspections i
-              JOIN tenants t ON t.id = i.tenant_id
-              JOIN services s ON s.tenant_id = i.tenant_id AND s.id = i.service_id
-              JOIN companies c ON c.tenant_id = i.tenant_id AND c.id = i.company_id
-             WHERE i.lease_owner = $1 AND i.state = 'submitting'
-            ON CONFLICT (idempotency_key) DO UPDATE
-               SET submit_count = m.submit_count + 1,
-                   mismatch_count = m.mismatch_count + (m.request_fingerprint <> EXCLUDED.request_fingerprint)::int
-            """, [.text(owner), .text(now.description)]).affectedRows
-    }
-
     /// The ticket came back: `submitting` → `in_review`, due for a poll now, lease released, and the event.
+    /// The ticket is the mock console's (a digest of the account and the key).
     @discardableResult
     public static func floorMarkSubmitted(_ session: PostgresSession, owner: String, now: Timestamp) throws -> Int {
         try session.query("""
             WITH updated AS (
-                UPDATE inspections i SET state = 'in_review', console_ticket = m.ticket, next_poll_at = $2::timestamptz,
-                       submitted_at = $2::timestamptz, lease_owner = NULL, lease_expires_at = NULL, lease_token = NULL,
-                       updated_at = now()
-                  FROM mock_console_submissions m
-                 WHERE i.lease_owner = $1 AND i.state = 'submitting' AND m.idempotency_key = i.idempotency_key
-                RETURNING i.tenant_id, i.id, m.ticket
+                UPDATE inspections i SET state = 'in_review',
+                       console_ticket = 'T' || upper(substr(md5(t.slug || '/' || i.idempotency_key), 1, 16)),
+                       next_poll_at = $2::timestamptz, submitted_at = $2::timestamptz, updated_at = now()
+                  FROM inspection_leases l, tenants t
+                 WHERE l.owner = $1 AND i.tenant_id = l.tenant_id AND i.id = l.inspection_id AND i.state = 'submitting'
+                   AND t.id = i.tenant_id
+                RETURNING i.tenant_id, i.id, i.console_ticket
+            ),
+            released AS (
+                DELETE FROM inspection_leases l USING updated d WHERE l.tenant_id = d.tenant_id AND l.inspection_id = d.id
             ),
             events AS (
                 INSERT INTO inspection_events (tenant_id, inspection_id, business_at, actor, kind, from_state, to_state, detail)
                 SELECT tenant_id, id, $2::timestamptz, $1, 'submitted', 'submitting', 'in_review',
-                       jsonb_build_object('detail', ticket, 'runner', $1::text)
+                       jsonb_build_object('detail', console_ticket, 'runner', $1::text)
                   FROM updated
             )
             SELECT count(*) FROM updated
             """, [.text(owner), .text(now.description)])[0].requireInt(0)
-    }
-
-    /// The console's side of a poll (`PostgresConsoleMemory.lookUpTickets`).
-    @discardableResult
-    public static func floorPoll(_ session: PostgresSession, owner: String) throws -> Int {
-        try session.query("""
-            UPDATE mock_console_submissions m SET poll_count = m.poll_count + 1
-              FROM inspections i
-             WHERE i.lease_owner = $1 AND i.state = 'in_review' AND m.ticket = i.console_ticket
-            """, [.text(owner)]).affectedRows
     }
 
     /// Decided: `in_review` → `approved` with the renewal, the service renewed once, the events.
@@ -259,13 +233,14 @@ public enum BenchQueries {
             WITH updated AS (
                 UPDATE inspections i SET state = 'approved', decided_at = $2::timestamptz, next_poll_at = NULL,
                        renewed_until = (i.due_on + make_interval(months => s.term_months))::date,
-                       renewal_amount = s.renewal_amount,
-                       lease_owner = NULL, lease_expires_at = NULL, lease_token = NULL, updated_at = now()
-                  FROM services s, mock_console_submissions m
-                 WHERE i.lease_owner = $1 AND i.state = 'in_review' AND s.tenant_id = i.tenant_id AND s.id = i.service_id
-                   AND m.ticket = i.console_ticket AND m.outcome = 'approved'
-                   AND m.decided_on <= ($2::timestamptz AT TIME ZONE 'Asia/Shanghai')::date
+                       renewal_amount = s.renewal_amount, updated_at = now()
+                  FROM services s, inspection_leases l
+                 WHERE l.owner = $1 AND i.tenant_id = l.tenant_id AND i.id = l.inspection_id AND i.state = 'in_review'
+                   AND s.tenant_id = i.tenant_id AND s.id = i.service_id
                 RETURNING i.tenant_id, i.id, i.service_id, i.due_on, i.renewed_until, i.renewal_amount
+            ),
+            released AS (
+                DELETE FROM inspection_leases l USING updated d WHERE l.tenant_id = d.tenant_id AND l.inspection_id = d.id
             ),
             events AS (
                 INSERT INTO inspection_events (tenant_id, inspection_id, business_at, actor, kind, from_state, to_state, detail)
@@ -307,7 +282,7 @@ public enum BenchQueries {
                 WHERE s.renewed_count <> CASE WHEN i.state = 'approved' THEN 1 ELSE 0 END),
               (SELECT count(*) FROM i JOIN services s ON s.tenant_id = i.tenant_id AND s.id = i.service_id
                 WHERE i.state = 'approved' AND s.expires_on <> (i.due_on + make_interval(months => s.term_months))::date),
-              (SELECT count(*) FROM i WHERE i.lease_owner IS NOT NULL),
+              (SELECT count(*) FROM inspection_leases l WHERE $1::bigint[] IS NULL OR l.tenant_id = ANY($1::bigint[])),
               (SELECT count(*) FROM i WHERE i.state = 'approved' AND NOT EXISTS (
                   SELECT 1 FROM inspection_events e WHERE e.tenant_id = i.tenant_id AND e.inspection_id = i.id
                      AND e.to_state = 'approved')),

@@ -113,23 +113,31 @@ public struct NextDue: Sendable, Hashable {
 /// The runner's queries: claim, load, write back, heartbeat, rescue, release. One verb-named function per
 /// statement; every statement binds its parameters.
 public enum InspectionQueries {
-    /// The fair claim, without its RETURNING clause (the SQL floor of `nianjian bench` runs it as is).
-    /// $1 business now, $2 batch size, $3 owner, $4 tenant ids or NULL, $5 lease seconds.
+    /// The fair claim. $1 business now, $2 batch size, $3 owner, $4 tenant ids or NULL, $5 lease seconds,
+    /// $6 the claim's fencing token. Returns the claimed rows (the SQL floor of `nianjian bench` runs it too).
+    ///
+    /// A claim locks the chosen inspections (`FOR UPDATE SKIP LOCKED`: rows another claimer or a write-back
+    /// holds are skipped) and inserts their leases; the inspections themselves are not rewritten. Work with a
+    /// lease is not due. `ON CONFLICT DO NOTHING` settles the one race the snapshot leaves: a row whose
+    /// lease another claimer committed after this statement began.
     static let fairClaimStatement = """
-            WITH token AS (SELECT nextval('lease_tokens') AS value),
+            WITH
             -- Tenants with due work, each found by index probes that stop at the first row (a hashed EXISTS
             -- would read every due row of a million-row backlog on every claim).
             active AS (
                 SELECT t.id, t.weight FROM tenants t
                 CROSS JOIN LATERAL (
-                    (SELECT 1 FROM inspections i WHERE i.tenant_id = t.id AND i.state = 'pending'
-                        AND i.lease_owner IS NULL AND i.next_attempt_at <= $1 LIMIT 1)
+                    (SELECT 1 FROM inspections i WHERE i.tenant_id = t.id AND i.state = 'pending' AND i.next_attempt_at <= $1
+                        AND NOT EXISTS (SELECT 1 FROM inspection_leases l WHERE l.tenant_id = i.tenant_id AND l.inspection_id = i.id)
+                        LIMIT 1)
                     UNION ALL
-                    (SELECT 1 FROM inspections i WHERE i.tenant_id = t.id AND i.state = 'in_review'
-                        AND i.lease_owner IS NULL AND i.next_poll_at <= $1 LIMIT 1)
+                    (SELECT 1 FROM inspections i WHERE i.tenant_id = t.id AND i.state = 'in_review' AND i.next_poll_at <= $1
+                        AND NOT EXISTS (SELECT 1 FROM inspection_leases l WHERE l.tenant_id = i.tenant_id AND l.inspection_id = i.id)
+                        LIMIT 1)
                     UNION ALL
                     (SELECT 1 FROM inspections i WHERE i.tenant_id = t.id AND i.state = 'submitting'
-                        AND i.lease_owner IS NULL LIMIT 1)
+                        AND NOT EXISTS (SELECT 1 FROM inspection_leases l WHERE l.tenant_id = i.tenant_id AND l.inspection_id = i.id)
+                        LIMIT 1)
                     LIMIT 1) due
                 WHERE ($4::bigint[] IS NULL OR t.id = ANY($4::bigint[]))
             ),
@@ -139,20 +147,23 @@ public enum InspectionQueries {
             resume AS (
                 SELECT p.tenant_id, p.id FROM share s CROSS JOIN LATERAL (
                     SELECT i.tenant_id, i.id FROM inspections i
-                    WHERE i.tenant_id = s.id AND i.state = 'submitting' AND i.lease_owner IS NULL
-                    ORDER BY i.id LIMIT s.n FOR UPDATE SKIP LOCKED) p
+                    WHERE i.tenant_id = s.id AND i.state = 'submitting'
+                      AND NOT EXISTS (SELECT 1 FROM inspection_leases l WHERE l.tenant_id = i.tenant_id AND l.inspection_id = i.id)
+                    ORDER BY i.id LIMIT s.n FOR UPDATE OF i SKIP LOCKED) p
             ),
             attempt AS (
                 SELECT p.tenant_id, p.id FROM share s CROSS JOIN LATERAL (
                     SELECT i.tenant_id, i.id FROM inspections i
-                    WHERE i.tenant_id = s.id AND i.state = 'pending' AND i.lease_owner IS NULL AND i.next_attempt_at <= $1
-                    ORDER BY i.next_attempt_at, i.id LIMIT s.n FOR UPDATE SKIP LOCKED) p
+                    WHERE i.tenant_id = s.id AND i.state = 'pending' AND i.next_attempt_at <= $1
+                      AND NOT EXISTS (SELECT 1 FROM inspection_leases l WHERE l.tenant_id = i.tenant_id AND l.inspection_id = i.id)
+                    ORDER BY i.next_attempt_at, i.id LIMIT s.n FOR UPDATE OF i SKIP LOCKED) p
             ),
             poll AS (
                 SELECT p.tenant_id, p.id FROM share s CROSS JOIN LATERAL (
                     SELECT i.tenant_id, i.id FROM inspections i
-                    WHERE i.tenant_id = s.id AND i.state = 'in_review' AND i.lease_owner IS NULL AND i.next_poll_at <= $1
-                    ORDER BY i.next_poll_at, i.id LIMIT s.n FOR UPDATE SKIP LOCKED) p
+                    WHERE i.tenant_id = s.id AND i.state = 'in_review' AND i.next_poll_at <= $1
+                      AND NOT EXISTS (SELECT 1 FROM inspection_leases l WHERE l.tenant_id = i.tenant_id AND l.inspection_id = i.id)
+                    ORDER BY i.next_poll_at, i.id LIMIT s.n FOR UPDATE OF i SKIP LOCKED) p
             ),
             -- At most $2 in all: every tenant's first row before anyone's second (many tenants, small batch),
             -- and no tenant more than its share, whatever kinds of work it has due (its share is for all three).
@@ -164,29 +175,58 @@ public enum InspectionQueries {
                 WHERE ranked.rank <= s.n
                 ORDER BY ranked.rank, random() LIMIT $2::int
             ),
-            alive AS (UPDATE runs SET heartbeat_at = now() WHERE runner_id = $3 AND status = 'running')
-            UPDATE inspections i
-               SET lease_owner = $3, lease_expires_at = now() + make_interval(secs => $5::double precision),
-                   lease_token = token.value
-              FROM picked p, token, tenants t
-             WHERE i.tenant_id = p.tenant_id AND i.id = p.id AND t.id = i.tenant_id
+            alive AS (UPDATE runs SET heartbeat_at = now() WHERE runner_id = $3 AND status = 'running'),
+            leased AS (
+                INSERT INTO inspection_leases (tenant_id, inspection_id, owner, token, expires_at)
+                SELECT p.tenant_id, p.id, $3, $6, now() + make_interval(secs => $5::double precision) FROM picked p
+                ON CONFLICT DO NOTHING
+                RETURNING tenant_id, inspection_id, token
+            )
+            -- One row at least, carrying how many were picked: fewer leased than picked means another claimer
+            -- won some rows, and the caller claims again for the shortfall.
+            SELECT i.tenant_id, t.slug, i.id, i.service_id, i.company_id, i.cycle, i.due_on, i.state, i.attempts,
+                   i.generation, i.idempotency_key, i.console_ticket, l.token, picked_count.n
+              FROM (SELECT count(*) AS n FROM picked) picked_count
+              LEFT JOIN (leased l
+                         JOIN inspections i ON i.tenant_id = l.tenant_id AND i.id = l.inspection_id
+                         JOIN tenants t ON t.id = i.tenant_id) ON true
             """
+
+    /// A new fencing token: random, so that no sequence is needed (a claim stays a statement on the
+    /// tenants it names); 63 bits make two claims sharing one as likely as never.
+    static func newLeaseToken() -> Int64 { Int64.random(in: 1...Int64.max) }
+
+    static func claimBinds(_ request: ClaimRequest, token: Int64) -> [PostgresBind] {
+        let tenants: PostgresBind = request.tenantIds.map { PostgresBind.intArray($0) } ?? .null
+        return [.text(request.now.description), .init(request.batchSize), .text(request.owner), tenants,
+                .init(request.leaseSeconds), .init(token)]
+    }
 
     /// Claims due work fairly: each tenant with due work gets a share of `batchSize` by weight, for each of
     /// the three kinds of work (submissions to resume, pending attempts, polls), skipping rows other
     /// runners hold (`FOR UPDATE SKIP LOCKED`). Every claimed row gets a lease and a new fencing token.
     public static func claimDue(_ session: PostgresSession, _ request: ClaimRequest) throws -> [ClaimedInspection] {
-        let tenants: PostgresBind = request.tenantIds.map { PostgresBind.intArray($0) } ?? .null
-        let result = try session.query(fairClaimStatement + """
+        var claimed: [ClaimedInspection] = []
+        var request = request
+        // A few rounds at most: each one only runs again when a concurrent claimer won rows this one picked.
+        for _ in 0..<4 where request.batchSize > 0 {
+            let round = try claimOnce(session, request)
+            claimed += round.claimed
+            if round.picked == round.claimed.count { break }
+            request.batchSize -= round.claimed.count
+        }
+        return claimed
+    }
 
-            RETURNING i.tenant_id, t.slug, i.id, i.service_id, i.company_id, i.cycle, i.due_on, i.state, i.attempts,
-                      i.generation, i.idempotency_key, i.console_ticket, i.lease_token
-            """, [.text(request.now.description), .init(request.batchSize), .text(request.owner), tenants,
-                  .init(request.leaseSeconds)])
+    static func claimOnce(_ session: PostgresSession, _ request: ClaimRequest) throws -> (claimed: [ClaimedInspection], picked: Int) {
+        let result = try session.queryPlannedEachTime(fairClaimStatement, claimBinds(request, token: newLeaseToken()))
         var claimed: [ClaimedInspection] = []
         claimed.reserveCapacity(result.rowCount)
+        var picked = 0
         for index in 0..<result.rowCount {
             let row = result[index]
+            picked = try row.requireInt(13)
+            guard row.string(0) != nil else { continue }
             guard let state = InspectionState(rawValue: try row.requireString(7)) else {
                 throw PostgresError(kind: .decoding, message: "unknown inspection state in row \(index)")
             }
@@ -197,7 +237,7 @@ public enum InspectionQueries {
                 generation: try row.requireInt(9), idempotencyKey: row.string(10), ticket: row.string(11),
                 leaseToken: try row.requireInt64(12)))
         }
-        return claimed
+        return (claimed, picked)
     }
 
     /// Loads the company file (company, materials, contracts, every service of the company, the inspected
@@ -303,6 +343,16 @@ public enum InspectionQueries {
                          next_attempt_at, next_poll_at, findings, rejection_reason, last_error, release, event_kind, detail,
                          business_at, mark_submitted, mark_decided)
             ),
+            -- Fencing: only rows whose lease still carries the token they were claimed with. The lease rows are
+            -- locked first (in key order), so neither the rescuer nor a heartbeat changes them under this write.
+            -- `held` carries the input's columns on: later steps join it, never `input` again (the planner
+            -- cannot size an unnest and would loop over it per row).
+            held AS (
+                SELECT u.* FROM input u
+                  JOIN inspection_leases l ON l.tenant_id = u.tenant_id AND l.inspection_id = u.id AND l.token = u.lease_token
+                 ORDER BY u.tenant_id, u.id
+                   FOR UPDATE OF l
+            ),
             updated AS (
                 UPDATE inspections i SET
                     state = u.to_state, attempts = u.attempts, generation = u.generation,
@@ -316,19 +366,20 @@ public enum InspectionQueries {
                                          THEN (i.due_on + make_interval(months => s.term_months))::date
                                          ELSE i.renewed_until END,
                     renewal_amount = CASE WHEN u.to_state = 'approved' THEN s.renewal_amount ELSE i.renewal_amount END,
-                    lease_owner = CASE WHEN u.release THEN NULL ELSE i.lease_owner END,
-                    lease_expires_at = CASE WHEN u.release THEN NULL ELSE i.lease_expires_at END,
-                    lease_token = CASE WHEN u.release THEN NULL ELSE i.lease_token END,
                     updated_at = now()
-                  FROM input u, services s
-                 WHERE i.tenant_id = u.tenant_id AND i.id = u.id AND i.lease_token = u.lease_token
-                   AND i.state = u.from_state AND s.tenant_id = i.tenant_id AND s.id = i.service_id
-                RETURNING i.tenant_id, i.id, i.service_id, i.state, i.due_on, i.renewed_until, i.renewal_amount
+                  FROM held u, services s
+                 WHERE i.tenant_id = u.tenant_id AND i.id = u.id AND i.state = u.from_state
+                   AND s.tenant_id = i.tenant_id AND s.id = i.service_id
+                RETURNING i.tenant_id, i.id, i.service_id, i.state, i.due_on, i.renewed_until, i.renewal_amount,
+                          u.release, u.business_at, u.event_kind, u.from_state, u.detail
+            ),
+            released AS (
+                DELETE FROM inspection_leases l USING updated d
+                 WHERE d.release AND l.tenant_id = d.tenant_id AND l.inspection_id = d.id
             ),
             events AS (
                 INSERT INTO inspection_events (tenant_id, inspection_id, business_at, actor, kind, from_state, to_state, detail, run_id)
-                SELECT u.tenant_id, u.id, u.business_at, $21, u.event_kind, u.from_state, u.to_state, u.detail, $22
-                  FROM updated d JOIN input u ON u.tenant_id = d.tenant_id AND u.id = d.id
+                SELECT d.tenant_id, d.id, d.business_at, $21, d.event_kind, d.from_state, d.state, d.detail, $22 FROM updated d
             ),
             renewals AS (
                 INSERT INTO service_renewals (tenant_id, inspection_id, service_id, previous_until, renewed_until, amount)
@@ -346,9 +397,17 @@ public enum InspectionQueries {
             UNION
             -- A retry of a batch whose COMMIT succeeded but whose answer was lost: rows already in their new state
             -- (lease kept with our token, or given back) count as written, without a second event.
-            SELECT u.tenant_id, u.id FROM input u JOIN inspections i ON i.tenant_id = u.tenant_id AND i.id = u.id
-             WHERE u.from_state <> u.to_state AND i.state = u.to_state
-               AND ((NOT u.release AND i.lease_token = u.lease_token) OR (u.release AND i.lease_owner IS NULL))
+            -- Only rows this statement did not write are looked up, each by its primary key (LIMIT keeps the
+            -- lookup a probe: a hash join here read the whole table on every write-back).
+            SELECT u.tenant_id, u.id FROM input u
+              CROSS JOIN LATERAL (SELECT 1 FROM inspections i WHERE i.tenant_id = u.tenant_id AND i.id = u.id
+                                     AND i.state = u.to_state LIMIT 1) already
+             WHERE u.from_state <> u.to_state
+               AND NOT EXISTS (SELECT 1 FROM updated d WHERE d.tenant_id = u.tenant_id AND d.id = u.id)
+               AND CASE WHEN u.release
+                        THEN NOT EXISTS (SELECT 1 FROM inspection_leases l WHERE l.tenant_id = u.tenant_id AND l.inspection_id = u.id)
+                        ELSE EXISTS (SELECT 1 FROM inspection_leases l WHERE l.tenant_id = u.tenant_id AND l.inspection_id = u.id
+                                        AND l.token = u.lease_token) END
             """, [
                 .intArray(updates.map(\.key.tenantId)), .intArray(updates.map(\.key.id)), .intArray(updates.map(\.leaseToken)),
                 .textArray(updates.map(\.from.rawValue)), .textArray(updates.map(\.to.rawValue)),
@@ -366,133 +425,5 @@ public enum InspectionQueries {
             written.insert(InspectionKey(tenantId: try result[index].requireInt64(0), id: try result[index].requireInt64(1)))
         }
         return written
-    }
-
-    /// Extends the leases this runner holds (heartbeat). Returns how many it still holds.
-    @discardableResult
-    public static func extendLeases(_ session: PostgresSession, owner: String, leaseSeconds: Double) throws -> Int {
-        // Rows a write-back is changing right now are skipped: that write releases or keeps their lease itself.
-        try session.query("""
-            UPDATE inspections i SET lease_expires_at = now() + make_interval(secs => $2::double precision)
-              FROM (SELECT tenant_id, id FROM inspections WHERE lease_owner = $1
-                     ORDER BY tenant_id, id FOR UPDATE SKIP LOCKED) held
-             WHERE i.tenant_id = held.tenant_id AND i.id = held.id
-            """, [.text(owner), .init(leaseSeconds)]).affectedRows
-    }
-
-    /// Gives back every lease this runner holds, states unchanged (shutdown): another run takes the work.
-    @discardableResult
-    public static func releaseLeases(_ session: PostgresSession, owner: String) throws -> Int {
-        try session.query("""
-            UPDATE inspections SET lease_owner = NULL, lease_expires_at = NULL, lease_token = NULL, updated_at = now()
-             WHERE lease_owner = $1
-            """, [.text(owner)]).affectedRows
-    }
-
-    /// Gives back the leases of these inspections (work claimed but not started).
-    @discardableResult
-    public static func releaseLeases(_ session: PostgresSession, _ claims: [(key: InspectionKey, token: Int64)]) throws -> Int {
-        guard !claims.isEmpty else { return 0 }
-        return try session.query("""
-            UPDATE inspections i SET lease_owner = NULL, lease_expires_at = NULL, lease_token = NULL, updated_at = now()
-              FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS k(tenant_id, id, token)
-             WHERE i.tenant_id = k.tenant_id AND i.id = k.id AND i.lease_token = k.token
-            """, [.intArray(claims.map(\.key.tenantId)), .intArray(claims.map(\.key.id)), .intArray(claims.map(\.token))]).affectedRows
-    }
-
-    /// The rescuer: returns the work of runners whose leases expired (they died) to be claimed again, each
-    /// with a `lease_expired` event. A `submitting` inspection keeps its idempotency key. Runs whose runner
-    /// died (no claim for ten lease lengths, no lease held) are closed as interrupted.
-    @discardableResult
-    public static func rescueExpiredLeases(_ session: PostgresSession, businessNow: Timestamp, actor: String,
-                                           leaseSeconds: Double = 30) throws -> Int {
-        try session.query("""
-            UPDATE runs r SET status = 'interrupted', finished_at = now()
-             WHERE r.status = 'running' AND r.heartbeat_at < now() - make_interval(secs => $1::double precision * 10)
-               AND NOT EXISTS (SELECT 1 FROM inspections i WHERE i.lease_owner = r.runner_id)
-            """, [.init(leaseSeconds)])
-        return try session.query("""
-            WITH expired AS (
-                UPDATE inspections i SET lease_owner = NULL, lease_expires_at = NULL, lease_token = NULL, updated_at = now()
-                  FROM (SELECT tenant_id, id, lease_owner FROM inspections
-                         WHERE lease_owner IS NOT NULL AND lease_expires_at < now()
-                         FOR UPDATE SKIP LOCKED) old
-                 WHERE i.tenant_id = old.tenant_id AND i.id = old.id
-                RETURNING i.tenant_id, i.id, i.state, old.lease_owner
-            )
-            INSERT INTO inspection_events (tenant_id, inspection_id, business_at, actor, kind, from_state, to_state, detail)
-            SELECT tenant_id, id, $1, $2, 'lease_expired', state, state, jsonb_build_object('previous_owner', lease_owner)
-              FROM expired
-            """, [.text(businessNow.description), .text(actor)]).affectedRows
-    }
-
-    /// When the next work becomes claimable, for the run loop to wait or end the night.
-    public static func nextDue(_ session: PostgresSession, tenantIds: [Int64]?, owner: String) throws -> NextDue {
-        let tenants: PostgresBind = tenantIds.map { PostgresBind.intArray($0) } ?? .null
-        let row = try session.query("""
-            SELECT LEAST(
-                     (SELECT min(next_attempt_at) FROM inspections
-                       WHERE state = 'pending' AND lease_owner IS NULL AND ($1::bigint[] IS NULL OR tenant_id = ANY($1::bigint[]))),
-                     (SELECT min(next_poll_at) FROM inspections
-                       WHERE state = 'in_review' AND lease_owner IS NULL AND ($1::bigint[] IS NULL OR tenant_id = ANY($1::bigint[]))),
-                     (SELECT '-infinity'::timestamptz WHERE EXISTS (
-                        SELECT 1 FROM inspections WHERE state = 'submitting' AND lease_owner IS NULL
-                           AND ($1::bigint[] IS NULL OR tenant_id = ANY($1::bigint[]))))),
-                   (SELECT EXTRACT(EPOCH FROM min(lease_expires_at) - now())::double precision FROM inspections
-                     WHERE lease_owner IS NOT NULL AND lease_owner <> $2
-                       AND ($1::bigint[] IS NULL OR tenant_id = ANY($1::bigint[])))
-            """, [tenants, .text(owner)])[0]
-        var due: Timestamp?
-        if let text = row.string(0) {
-            due = text == "-infinity" ? Timestamp(microseconds: Int64.min / 2) : try row.timestampMicroseconds(0).map(Timestamp.init(microseconds:))
-        }
-        return NextDue(businessDue: due, secondsUntilLeaseExpiry: try row.double(1))
-    }
-}
-
-/// Conversions between PostgreSQL values and domain values, in one place.
-enum StoreDecoding {
-    /// A service from nine columns starting at `first`: service_ref, console_instance_id, service_type, region,
-    /// expires_on, renewal_amount, renewal_method, contract_number, term_months.
-    static func service(_ row: PostgresRow, from first: Int) throws -> Service {
-        Service(ref: try row.requireString(first), consoleInstanceId: try row.requireString(first + 1),
-                serviceType: try row.requireString(first + 2), region: row.string(first + 3) ?? "",
-                expiresOn: try date(row, first + 4), renewalAmount: try money(row, first + 5),
-                renewalMethod: row.string(first + 6).flatMap(RenewalMethod.init(rawValue:)),
-                contractNumber: row.string(first + 7) ?? "", termMonths: try row.requireInt(first + 8))
-    }
-
-    static func date(_ row: PostgresRow, _ column: Int) throws -> CivilDate {
-        guard let value = try optionalDate(row, column) else {
-            throw PostgresError(kind: .decoding, message: "column \(column) is NULL, a date was expected")
-        }
-        return value
-    }
-
-    static func optionalDate(_ row: PostgresRow, _ column: Int) throws -> CivilDate? {
-        guard let parts = try row.date(column) else { return nil }
-        guard let date = CivilDate(year: parts.year, month: parts.month, day: parts.day) else {
-            throw PostgresError(kind: .decoding, message: "column \(column) holds a date out of range")
-        }
-        return date
-    }
-
-    static func money(_ row: PostgresRow, _ column: Int) throws -> Money {
-        guard let value = try optionalMoney(row, column) else {
-            throw PostgresError(kind: .decoding, message: "column \(column) is NULL, an amount was expected")
-        }
-        return value
-    }
-
-    static func optionalMoney(_ row: PostgresRow, _ column: Int) throws -> Money? {
-        guard let numeric = try row.numeric(column) else { return nil }
-        guard let fen = numeric.scaledInteger(scale: 2) else {
-            throw PostgresError(kind: .decoding, message: "column \(column) holds an amount with more than two decimals")
-        }
-        return Money(fen: fen)
-    }
-
-    static func timestamp(_ row: PostgresRow, _ column: Int) throws -> Timestamp? {
-        try row.timestampMicroseconds(column).map(Timestamp.init(microseconds:))
     }
 }

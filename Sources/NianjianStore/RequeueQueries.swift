@@ -62,7 +62,8 @@ public enum RequeueQueries {
               FROM inspections i
               JOIN companies c ON c.tenant_id = i.tenant_id AND c.id = i.company_id
               JOIN services s ON s.tenant_id = i.tenant_id AND s.id = i.service_id
-             WHERE i.state = ANY($1::text[]) AND i.lease_owner IS NULL
+             WHERE i.state = ANY($1::text[])
+               AND NOT EXISTS (SELECT 1 FROM inspection_leases l WHERE l.tenant_id = i.tenant_id AND l.inspection_id = i.id)
                AND ($2::text IS NULL OR i.rejection_reason = $2
                     OR (jsonb_typeof(i.findings) = 'array'
                         AND EXISTS (SELECT 1 FROM jsonb_array_elements(i.findings) f WHERE f->>'code' = $2)))
@@ -122,7 +123,8 @@ public enum RequeueQueries {
                     rejection_reason = u.rejection_reason, last_error = u.last_error,
                     next_attempt_at = $12::timestamptz, next_poll_at = NULL, updated_at = now()
                   FROM input u
-                 WHERE i.tenant_id = $1::bigint AND i.id = u.id AND i.state = u.from_state AND i.lease_owner IS NULL
+                 WHERE i.tenant_id = $1::bigint AND i.id = u.id AND i.state = u.from_state
+                   AND NOT EXISTS (SELECT 1 FROM inspection_leases l WHERE l.tenant_id = i.tenant_id AND l.inspection_id = i.id)
                 RETURNING i.id
             ),
             events AS (

@@ -146,7 +146,8 @@ public enum WebQueries {
                    c.name, c.legal_representative, s.service_type, s.console_instance_id, s.region, s.expires_on::text,
                    s.renewal_amount::text, s.renewal_method, s.contract_number, k.amount::text,
                    k.starts_on::text || ' – ' || k.ends_on::text, i.console_ticket, i.findings::text,
-                   COALESCE(i.renewed_until, r.renewed_until)::text, i.lease_owner IS NOT NULL
+                   COALESCE(i.renewed_until, r.renewed_until)::text,
+                   EXISTS (SELECT 1 FROM inspection_leases l WHERE l.tenant_id = i.tenant_id AND l.inspection_id = i.id)
               FROM inspections i
               JOIN companies c ON c.tenant_id = i.tenant_id AND c.id = i.company_id
               JOIN services s ON s.tenant_id = i.tenant_id AND s.id = i.service_id
@@ -221,12 +222,15 @@ public enum WebQueries {
     /// Returns the state it was in, or nil when nothing changed (unknown id, leased, or terminal).
     public static func cancelInspection(_ session: PostgresSession, tenantId: Int64, id: Int64, actor: String,
                                         detailJSON: String, businessAt: String) throws -> String? {
-        let result = try session.query("""
+        // The row is locked first, by a statement of its own: the next statement's snapshot then sees any lease a
+        // claimer committed before the lock was ours, and no claimer takes the row until this transaction ends.
+        let result = try session.transaction { () throws -> PostgresResult in
+            try session.query("SELECT id FROM inspections WHERE id = $1::bigint FOR UPDATE", [.init(id)])
+            return try session.query("""
             WITH before AS (
-                SELECT id, state FROM inspections
-                 WHERE id = $2::bigint AND state IN ('pending', 'needs_materials', 'rejected', 'failed', 'in_review')
-                   AND lease_owner IS NULL
-                 FOR UPDATE
+                SELECT i.id, i.state FROM inspections i
+                 WHERE i.id = $2::bigint AND i.state IN ('pending', 'needs_materials', 'rejected', 'failed', 'in_review')
+                   AND NOT EXISTS (SELECT 1 FROM inspection_leases l WHERE l.tenant_id = i.tenant_id AND l.inspection_id = i.id)
             ),
             updated AS (
                 UPDATE inspections i SET state = 'cancelled', next_attempt_at = NULL, next_poll_at = NULL, updated_at = now()
@@ -240,6 +244,7 @@ public enum WebQueries {
             )
             SELECT b.state FROM before b JOIN updated u ON u.id = b.id
             """, [.init(tenantId), .init(id), .text(actor), .text(detailJSON), .text(businessAt)])
+        }
         return result.rowCount == 1 ? result[0].string(0) : nil
     }
 

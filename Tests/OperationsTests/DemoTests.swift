@@ -54,7 +54,7 @@ struct DemoTests {
                                                "materials.csv": "UTF-8"], "\(slug): \(encodings)")
         }
         // Nothing left in flight.
-        #expect(try fixture.scalar("SELECT count(*) FROM inspections WHERE lease_owner IS NOT NULL") == "0")
+        #expect(try fixture.scalar("SELECT count(*) FROM inspection_leases") == "0")
     }
 
     @Test func runsEndToEndInProcess() throws {

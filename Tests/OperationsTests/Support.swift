@@ -77,15 +77,20 @@ final class OpsFixture {
                     leased: Bool = false) throws -> Int64 {
         try database.runBlocking { session in
             let result = try session.query("""
-                INSERT INTO inspections (tenant_id, service_id, company_id, cycle, due_on, state, attempts, findings,
-                                         rejection_reason, last_error, submitted_at, decided_at, renewed_until, renewal_amount,
-                                         console_ticket, lease_owner, lease_expires_at, lease_token)
-                SELECT s.tenant_id, s.id, s.company_id, $3::int, s.expires_on, $4, $5::int, $6::jsonb, $7, $8,
-                       $9::timestamptz, $10::timestamptz, $11::date, $12::numeric, $13,
-                       CASE WHEN $14::bool THEN 'other-runner' END, CASE WHEN $14::bool THEN now() + interval '1 hour' END,
-                       CASE WHEN $14::bool THEN 1 END
-                  FROM services s WHERE s.tenant_id = $1::bigint AND s.service_ref = $2
-                RETURNING id
+                WITH made AS (
+                    INSERT INTO inspections (tenant_id, service_id, company_id, cycle, due_on, state, attempts, findings,
+                                             rejection_reason, last_error, submitted_at, decided_at, renewed_until, renewal_amount,
+                                             console_ticket)
+                    SELECT s.tenant_id, s.id, s.company_id, $3::int, s.expires_on, $4, $5::int, $6::jsonb, $7, $8,
+                           $9::timestamptz, $10::timestamptz, $11::date, $12::numeric, $13
+                      FROM services s WHERE s.tenant_id = $1::bigint AND s.service_ref = $2
+                    RETURNING tenant_id, id
+                ),
+                leased AS (
+                    INSERT INTO inspection_leases (tenant_id, inspection_id, owner, token, expires_at)
+                    SELECT tenant_id, id, 'other-runner', 1, now() + interval '1 hour' FROM made WHERE $14::bool
+                )
+                SELECT id FROM made
                 """, [.init(tenant.id), .text(serviceRef), .init(cycle), .text(state), .init(attempts), .text(findings),
                       .init(reason), .init(lastError), .init(submittedAt), .init(decidedAt), .init(renewedUntil), .init(amount),
                       .init(ticket), .init(leased)])

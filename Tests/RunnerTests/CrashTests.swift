@@ -141,7 +141,7 @@ struct CrashTests {
         }
         #expect(!stopped.signaled && stopped.status == 0, "exit \(stopped.status) signaled \(stopped.signaled)\n\(stopped.stderr.suffix(2000))")
         #expect(stopped.summaryStatus == "interrupted", "\(stopped.stdout)")
-        #expect(try Scenario.scalar(db, "SELECT count(*) FROM inspections WHERE lease_owner IS NOT NULL") == 0)
+        #expect(try Scenario.scalar(db, "SELECT count(*) FROM inspection_leases") == 0)
         #expect(try Scenario.scalar(db, "SELECT count(*) FROM runs WHERE status = 'interrupted'") == 1)
         let doneAtStop = try Scenario.scalar(db, "SELECT count(*) FROM inspections WHERE state IN ('approved', 'rejected', 'needs_materials', 'failed')")
         #expect(doneAtStop < total, "the signal came after the night was over")
@@ -186,13 +186,13 @@ struct CrashTests {
                 #expect(!afterStart, "trial \(trial): died by SIGTERM \(delay) s after its run was recorded")
                 #expect(try Scenario.scalar(db, "SELECT count(*) FROM runs") == runsBefore, "trial \(trial): died by SIGTERM after starting a run")
                 // It held nothing: no lease was taken before the run.
-                #expect(try Scenario.scalar(db, "SELECT count(*) FROM inspections WHERE lease_owner IS NOT NULL") == 0)
+                #expect(try Scenario.scalar(db, "SELECT count(*) FROM inspection_leases") == 0)
             } else {
                 #expect(outcome.status == 0, "trial \(trial): exit \(outcome.status)\n\(outcome.stderr.suffix(1500))")
                 #expect(outcome.seconds < 10, "trial \(trial): SIGTERM after \(delay) s took \(outcome.seconds) s to stop")
                 slowest = max(slowest, outcome.seconds)
                 // A clean stop releases everything at once: no lease is left to expire.
-                #expect(try Scenario.scalar(db, "SELECT count(*) FROM inspections WHERE lease_owner IS NOT NULL") == 0,
+                #expect(try Scenario.scalar(db, "SELECT count(*) FROM inspection_leases") == 0,
                         "trial \(trial): leases left after a clean stop")
             }
         }

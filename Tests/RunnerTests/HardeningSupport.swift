@@ -138,7 +138,7 @@ func crashTenants(_ prefix: String, tenants: Int, companies: Int) -> [Scenario.T
 /// contradicted, at most one decision event per inspection.
 func checkNightCompleted(_ database: Database) throws {
     try checkInvariants(database)
-    let leased = try Scenario.scalar(database, "SELECT count(*) FROM inspections WHERE lease_owner IS NOT NULL")
+    let leased = try Scenario.scalar(database, "SELECT count(*) FROM inspection_leases")
     guard leased == 0 else { throw InvariantFailure("\(leased) inspections still leased") }
     // The night of Scenario.asOf ends at 09:00 China time (01:00 + 8 hours).
     let unfinished = try Scenario.scalar(database, """

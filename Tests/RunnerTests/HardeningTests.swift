@@ -192,7 +192,7 @@ struct HardeningTests {
             if result.status == "interrupted" { interrupted += 1 }
             if result.status == "interrupted" && moment > 0 { midWork += 1 }
             #expect(seconds < 5, "trial \(trial): stop at moment \(moment) took \(seconds) s (\(result.status))")
-            #expect(try Scenario.scalar(db, "SELECT count(*) FROM inspections WHERE lease_owner IS NOT NULL") == 0)
+            #expect(try Scenario.scalar(db, "SELECT count(*) FROM inspection_leases") == 0)
             #expect(try Scenario.scalar(db, "SELECT count(*) FROM runs WHERE status = 'running'") == 0, "trial \(trial): a run left 'running'")
         }
         try checkInvariants(db)

@@ -20,15 +20,19 @@ struct RescuerTests {
                                                                                   ('live-runner', 'nightly', '2026-12-01', now())
                 """)
             try session.query("""
-                UPDATE inspections SET lease_owner = 'dead-runner', lease_expires_at = now() - interval '1 second', lease_token = 1,
+                UPDATE inspections SET
                        state = CASE WHEN id = (SELECT min(id) FROM inspections) THEN 'submitting' ELSE state END,
                        idempotency_key = CASE WHEN id = (SELECT min(id) FROM inspections) THEN 'nj-key-1' END
                  WHERE id IN (SELECT id FROM inspections ORDER BY id LIMIT 2)
                 """)
+            try session.query("""
+                INSERT INTO inspection_leases (tenant_id, inspection_id, owner, token, expires_at)
+                SELECT tenant_id, id, 'dead-runner', 1, now() - interval '1 second' FROM inspections ORDER BY id LIMIT 2
+                """)
         }
         let rescued = try db.runBlocking { try InspectionQueries.rescueExpiredLeases($0, businessNow: now, actor: "rescuer:test", leaseSeconds: 1) }
         #expect(rescued == 2)
-        #expect(try Scenario.scalar(db, "SELECT count(*) FROM inspections WHERE lease_owner IS NOT NULL") == 0)
+        #expect(try Scenario.scalar(db, "SELECT count(*) FROM inspection_leases") == 0)
         // The submitting one keeps its key, so the next claim resubmits with it.
         #expect(try Scenario.scalar(db, "SELECT count(*) FROM inspections WHERE state = 'submitting' AND idempotency_key = 'nj-key-1'") == 1)
         #expect(try Scenario.scalar(db, "SELECT count(*) FROM inspection_events WHERE kind = 'lease_expired' AND actor = 'rescuer:test'") == 2)

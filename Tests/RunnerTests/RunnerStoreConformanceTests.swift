@@ -37,7 +37,9 @@ struct StoreKind: Sendable, CustomStringConvertible {
             row: { key in
                 try db.runBlocking { session in
                     let row = try session.query("""
-                        SELECT state, idempotency_key, lease_owner IS NOT NULL FROM inspections WHERE tenant_id = $1 AND id = $2
+                        SELECT state, idempotency_key,
+                               EXISTS (SELECT 1 FROM inspection_leases l WHERE l.tenant_id = i.tenant_id AND l.inspection_id = i.id)
+                          FROM inspections i WHERE tenant_id = $1 AND id = $2
                         """, [.init(key.tenantId), .init(key.id)])[0]
                     guard let state = InspectionState(rawValue: try row.requireString(0)) else {
                         throw PostgresError(kind: .decoding, message: "state")

@@ -72,7 +72,7 @@ struct RowLevelSecurityTests {
     /// tenant role has no privilege on them at all, and row-level security with no policy denies it too.
     static let platformOnly: Set<String> = ["api_tokens", "web_users"]
 
-    static let knownTenantOwned = ["cloud_accounts", "companies", "contracts", "import_batches", "inspection_events", "inspections", "materials",
+    static let knownTenantOwned = ["cloud_accounts", "companies", "contracts", "import_batches", "inspection_events", "inspection_leases", "inspections", "materials",
                                    "run_tenants", "service_renewals", "services"]
 
     /// The catalog: every tenant-owned table (and `tenants` itself) has row-level security enabled, with a
@@ -141,7 +141,7 @@ struct RowLevelSecurityTests {
         defer { db.close() }
         let ids = try Scenario.load(db, tenants: [.init(slug: "rls-a", companies: 3), .init(slug: "rls-b", companies: 2)])
         let a = try #require(ids["rls-a"]), b = try #require(ids["rls-b"])
-        // Rows for the tables the load does not fill: an event, a renewal, a run, an import batch per tenant.
+        // Rows for the tables the load does not fill: an event, a renewal, a lease, a run, an import batch per tenant.
         try db.runBlocking { session in
             let run = try session.query("INSERT INTO runs (runner_id, job_name, as_of) VALUES ('rls', 'rls', '2026-12-01') RETURNING id")[0].requireInt64(0)
             for tenant in [a, b] {
@@ -152,6 +152,10 @@ struct RowLevelSecurityTests {
                 try session.query("""
                     INSERT INTO service_renewals (tenant_id, inspection_id, service_id, previous_until, renewed_until, amount)
                     SELECT tenant_id, id, service_id, due_on, due_on + 365, 1.00 FROM inspections WHERE tenant_id = $1
+                    """, [.init(tenant)])
+                try session.query("""
+                    INSERT INTO inspection_leases (tenant_id, inspection_id, owner, token, expires_at)
+                    SELECT tenant_id, id, 'rls', 1, now() + interval '1 hour' FROM inspections WHERE tenant_id = $1
                     """, [.init(tenant)])
                 try session.query("INSERT INTO run_tenants (tenant_id, run_id) VALUES ($1, $2)", [.init(tenant), .init(run)])
                 try session.query("INSERT INTO import_batches (tenant_id, source, summary) VALUES ($1, 'rls', '{}')", [.init(tenant)])

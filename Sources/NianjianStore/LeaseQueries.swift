@@ -1,0 +1,87 @@
+import NianjianDomain
+import NianjianPostgres
+
+/// The runner's lease statements on `inspection_leases` (migration 0003): heartbeat, release, rescue, and
+/// when work next becomes claimable. Claims and write-backs, which take and check leases, are in
+/// `InspectionQueries`.
+extension InspectionQueries {
+    /// Extends the leases this runner holds (heartbeat): a HOT update of the narrow lease rows. Returns how
+    /// many it still holds.
+    @discardableResult
+    public static func extendLeases(_ session: PostgresSession, owner: String, leaseSeconds: Double) throws -> Int {
+        // Rows a write-back is changing right now are skipped: that write releases or keeps their lease itself.
+        try session.query("""
+            UPDATE inspection_leases l SET expires_at = now() + make_interval(secs => $2::double precision)
+              FROM (SELECT tenant_id, inspection_id FROM inspection_leases WHERE owner = $1
+                     ORDER BY tenant_id, inspection_id FOR UPDATE SKIP LOCKED) held
+             WHERE l.tenant_id = held.tenant_id AND l.inspection_id = held.inspection_id
+            """, [.text(owner), .init(leaseSeconds)]).affectedRows
+    }
+
+    /// Gives back every lease this runner holds, states unchanged (shutdown): another run takes the work.
+    @discardableResult
+    public static func releaseLeases(_ session: PostgresSession, owner: String) throws -> Int {
+        try session.query("DELETE FROM inspection_leases WHERE owner = $1", [.text(owner)]).affectedRows
+    }
+
+    /// Gives back the leases of these inspections (work claimed but not started).
+    @discardableResult
+    public static func releaseLeases(_ session: PostgresSession, _ claims: [(key: InspectionKey, token: Int64)]) throws -> Int {
+        guard !claims.isEmpty else { return 0 }
+        return try session.query("""
+            DELETE FROM inspection_leases l
+             USING unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS k(tenant_id, id, token)
+             WHERE l.tenant_id = k.tenant_id AND l.inspection_id = k.id AND l.token = k.token
+            """, [.intArray(claims.map(\.key.tenantId)), .intArray(claims.map(\.key.id)), .intArray(claims.map(\.token))]).affectedRows
+    }
+
+    /// The rescuer: returns the work of runners whose leases expired (they died) to be claimed again, each
+    /// with a `lease_expired` event. A `submitting` inspection keeps its idempotency key. Runs whose runner
+    /// died (no claim for ten lease lengths, no lease held) are closed as interrupted.
+    @discardableResult
+    public static func rescueExpiredLeases(_ session: PostgresSession, businessNow: Timestamp, actor: String,
+                                           leaseSeconds: Double = 30) throws -> Int {
+        try session.query("""
+            UPDATE runs r SET status = 'interrupted', finished_at = now()
+             WHERE r.status = 'running' AND r.heartbeat_at < now() - make_interval(secs => $1::double precision * 10)
+               AND NOT EXISTS (SELECT 1 FROM inspection_leases l WHERE l.owner = r.runner_id)
+            """, [.init(leaseSeconds)])
+        return try session.query("""
+            WITH expired AS (
+                DELETE FROM inspection_leases l
+                 USING (SELECT tenant_id, inspection_id FROM inspection_leases WHERE expires_at < now()
+                         FOR UPDATE SKIP LOCKED) old
+                 WHERE l.tenant_id = old.tenant_id AND l.inspection_id = old.inspection_id
+                RETURNING l.tenant_id, l.inspection_id, l.owner
+            )
+            INSERT INTO inspection_events (tenant_id, inspection_id, business_at, actor, kind, from_state, to_state, detail)
+            SELECT e.tenant_id, e.inspection_id, $1, $2, 'lease_expired', i.state, i.state,
+                   jsonb_build_object('previous_owner', e.owner)
+              FROM expired e JOIN inspections i ON i.tenant_id = e.tenant_id AND i.id = e.inspection_id
+            """, [.text(businessNow.description), .text(actor)]).affectedRows
+    }
+
+    /// When the next work becomes claimable, for the run loop to wait or end the night.
+    public static func nextDue(_ session: PostgresSession, tenantIds: [Int64]?, owner: String) throws -> NextDue {
+        let tenants: PostgresBind = tenantIds.map { PostgresBind.intArray($0) } ?? .null
+        let row = try session.query("""
+            WITH unleased AS NOT MATERIALIZED (
+                SELECT i.state, i.next_attempt_at, i.next_poll_at FROM inspections i
+                 WHERE i.state IN ('pending', 'in_review', 'submitting')
+                   AND ($1::bigint[] IS NULL OR i.tenant_id = ANY($1::bigint[]))
+                   AND NOT EXISTS (SELECT 1 FROM inspection_leases l WHERE l.tenant_id = i.tenant_id AND l.inspection_id = i.id)
+            )
+            SELECT LEAST(
+                     (SELECT min(next_attempt_at) FROM unleased WHERE state = 'pending'),
+                     (SELECT min(next_poll_at) FROM unleased WHERE state = 'in_review'),
+                     (SELECT '-infinity'::timestamptz WHERE EXISTS (SELECT 1 FROM unleased WHERE state = 'submitting'))),
+                   (SELECT EXTRACT(EPOCH FROM min(l.expires_at) - now())::double precision FROM inspection_leases l
+                     WHERE l.owner <> $2 AND ($1::bigint[] IS NULL OR l.tenant_id = ANY($1::bigint[])))
+            """, [tenants, .text(owner)])[0]
+        var due: Timestamp?
+        if let text = row.string(0) {
+            due = text == "-infinity" ? Timestamp(microseconds: Int64.min / 2) : try row.timestampMicroseconds(0).map(Timestamp.init(microseconds:))
+        }
+        return NextDue(businessDue: due, secondsUntilLeaseExpiry: try row.double(1))
+    }
+}
