@@ -15,7 +15,8 @@ public struct BenchOutcome: Sendable, Hashable {
     public var leased = 0
     /// Approved inspections without an `approved` event.
     public var approvedWithoutEvent = 0
-    /// Console submissions for these tenants: rows, repeated keys, keys reused with other parameters.
+    /// Console submissions: keys, repeated keys, keys reused with other parameters (from the in-process mock's
+    /// memory, which the bench's runner uses; the database holds none of it).
     public var consoleSubmissions = 0
     public var consoleRepeats = 0
     public var consoleMismatches = 0
@@ -29,13 +30,6 @@ public struct BenchFinishTimes: Sendable, Hashable {
     public var first: Double
     public var last: Double
     public var finished: Int
-}
-
-/// Console calls per account (tenant slug), as the mock console's memory counted them.
-public struct BenchConsoleCalls: Sendable, Hashable {
-    public var account: String
-    public var submits: Int
-    public var polls: Int
 }
 
 /// Every statement of `nianjian bench`: a fresh database, server-side data generation, the SQL floor (the
@@ -167,8 +161,8 @@ public enum BenchQueries {
     //
     // The runner's state changes for a batch, as set-based statements from one session, with no data sent
     // to the client: the leased rows themselves carry the batch from one statement to the next. Each
-    // statement mirrors the runner's (InspectionQueries, PostgresConsoleMemory): the same fair claim, the
-    // same columns written, the same events, console memory rows, renewals.
+    // statement mirrors the runner's (InspectionQueries): the same fair claim, the same columns written, the
+    // same events, renewals. The console's side is not the database's: the floor writes no console memory.
 
     /// The runner's fair claim (`InspectionQueries.claimDue`), for these tenants. Returns how many it leased.
     public static func floorClaim(_ session: PostgresSession, owner: String, tenantIds: [Int64], batchSize: Int,
@@ -198,39 +192,18 @@ public enum BenchQueries {
             """, [.text(owner), .text(now.description)])[0].requireInt(0)
     }
 
-    /// The console's side of a submission (`PostgresConsoleMemory.recordSubmissions`): one row per key.
-    @discardableResult
-    public static func floorRecordSubmissions(_ session: PostgresSession, owner: String, now: Timestamp) throws -> Int {
-        try session.query("""
-            INSERT INTO mock_console_submissions AS m
-                   (idempotency_key, account, request_fingerprint, ticket, submitted_at, decided_on, outcome, rejection_reason)
-            SELECT i.idempotency_key, t.slug,
-                   s.console_instance_id || '|' || s.service_type || '|' || s.term_months || '|' || s.renewal_amount || '|'
-                       || c.contact_name || '|' || c.contact_phone,
-                   'T' || upper(substr(md5(t.slug || '/' || i.idempotency_key), 1, 16)), $2::timestamptz,
-                   ($2::timestamptz AT TIME ZONE 'Asia/Shanghai')::date, 'approved', NULL
-              FROM inspections i
-              JOIN tenants t ON t.id = i.tenant_id
-              JOIN services s ON s.tenant_id = i.tenant_id AND s.id = i.service_id
-              JOIN companies c ON c.tenant_id = i.tenant_id AND c.id = i.company_id
-             WHERE i.lease_owner = $1 AND i.state = 'submitting'
-            ON CONFLICT (idempotency_key) DO UPDATE
-               SET submit_count = m.submit_count + 1,
-                   mismatch_count = m.mismatch_count + (m.request_fingerprint <> EXCLUDED.request_fingerprint)::int
-            """, [.text(owner), .text(now.description)]).affectedRows
-    }
-
     /// The ticket came back: `submitting` → `in_review`, due for a poll now, lease released, and the event.
     @discardableResult
     public static func floorMarkSubmitted(_ session: PostgresSession, owner: String, now: Timestamp) throws -> Int {
         try session.query("""
             WITH updated AS (
-                UPDATE inspections i SET state = 'in_review', console_ticket = m.ticket, next_poll_at = $2::timestamptz,
+                UPDATE inspections i SET state = 'in_review', console_ticket = 'T' || upper(substr(md5(t.slug || '/' || i.idempotency_key), 1, 16)),
+                       next_poll_at = $2::timestamptz,
                        submitted_at = $2::timestamptz, lease_owner = NULL, lease_expires_at = NULL, lease_token = NULL,
                        updated_at = now()
-                  FROM mock_console_submissions m
-                 WHERE i.lease_owner = $1 AND i.state = 'submitting' AND m.idempotency_key = i.idempotency_key
-                RETURNING i.tenant_id, i.id, m.ticket
+                  FROM tenants t
+                 WHERE i.lease_owner = $1 AND i.state = 'submitting' AND t.id = i.tenant_id
+                RETURNING i.tenant_id, i.id, i.console_ticket AS ticket
             ),
             events AS (
                 INSERT INTO inspection_events (tenant_id, inspection_id, business_at, actor, kind, from_state, to_state, detail)
@@ -242,16 +215,6 @@ public enum BenchQueries {
             """, [.text(owner), .text(now.description)])[0].requireInt(0)
     }
 
-    /// The console's side of a poll (`PostgresConsoleMemory.lookUpTickets`).
-    @discardableResult
-    public static func floorPoll(_ session: PostgresSession, owner: String) throws -> Int {
-        try session.query("""
-            UPDATE mock_console_submissions m SET poll_count = m.poll_count + 1
-              FROM inspections i
-             WHERE i.lease_owner = $1 AND i.state = 'in_review' AND m.ticket = i.console_ticket
-            """, [.text(owner)]).affectedRows
-    }
-
     /// Decided: `in_review` → `approved` with the renewal, the service renewed once, the events.
     @discardableResult
     public static func floorApprove(_ session: PostgresSession, owner: String, now: Timestamp) throws -> Int {
@@ -261,10 +224,8 @@ public enum BenchQueries {
                        renewed_until = (i.due_on + make_interval(months => s.term_months))::date,
                        renewal_amount = s.renewal_amount,
                        lease_owner = NULL, lease_expires_at = NULL, lease_token = NULL, updated_at = now()
-                  FROM services s, mock_console_submissions m
+                  FROM services s
                  WHERE i.lease_owner = $1 AND i.state = 'in_review' AND s.tenant_id = i.tenant_id AND s.id = i.service_id
-                   AND m.ticket = i.console_ticket AND m.outcome = 'approved'
-                   AND m.decided_on <= ($2::timestamptz AT TIME ZONE 'Asia/Shanghai')::date
                 RETURNING i.tenant_id, i.id, i.service_id, i.due_on, i.renewed_until, i.renewal_amount
             ),
             events AS (
@@ -310,19 +271,13 @@ public enum BenchQueries {
               (SELECT count(*) FROM i WHERE i.lease_owner IS NOT NULL),
               (SELECT count(*) FROM i WHERE i.state = 'approved' AND NOT EXISTS (
                   SELECT 1 FROM inspection_events e WHERE e.tenant_id = i.tenant_id AND e.inspection_id = i.id
-                     AND e.to_state = 'approved')),
-              (SELECT count(*) FROM mock_console_submissions m JOIN i ON i.idempotency_key = m.idempotency_key),
-              (SELECT coalesce(sum(m.submit_count - 1), 0) FROM mock_console_submissions m JOIN i ON i.idempotency_key = m.idempotency_key),
-              (SELECT coalesce(sum(m.mismatch_count), 0) FROM mock_console_submissions m JOIN i ON i.idempotency_key = m.idempotency_key)
+                     AND e.to_state = 'approved'))
             """, [tenants])[0]
         outcome.renewals = try row.requireInt(0)
         outcome.servicesRenewedWrongly = try row.requireInt(1)
         outcome.wrongExpiry = try row.requireInt(2)
         outcome.leased = try row.requireInt(3)
         outcome.approvedWithoutEvent = try row.requireInt(4)
-        outcome.consoleSubmissions = try row.requireInt(5)
-        outcome.consoleRepeats = try row.requireInt(6)
-        outcome.consoleMismatches = try row.requireInt(7)
         return outcome
     }
 
@@ -344,15 +299,6 @@ public enum BenchQueries {
         return try result.rows.map { row in
             BenchFinishTimes(slug: try row.requireString(0), first: try row.double(1) ?? 0, last: try row.double(2) ?? 0,
                              finished: try row.requireInt(3))
-        }
-    }
-
-    /// Submits and polls the mock console received, per account.
-    public static func consoleCalls(_ session: PostgresSession) throws -> [BenchConsoleCalls] {
-        try session.query("""
-            SELECT account, sum(submit_count), sum(poll_count) FROM mock_console_submissions GROUP BY account ORDER BY account
-            """).rows.map { row in
-            BenchConsoleCalls(account: try row.requireString(0), submits: try row.requireInt(1), polls: try row.requireInt(2))
         }
     }
 }

@@ -18,7 +18,8 @@ struct RunnerOutcomeTests {
         let ids = try Scenario.load(db, tenants: [.init(slug: "alpha", companies: 40), .init(slug: "beta", companies: 25)])
         let before = try Scenario.scalar(db, "SELECT count(*) FROM inspections")
         #expect(before == 65)
-        let summary = try await runNight(db, testJob())
+        let console = InMemoryConsoleMemory()
+        let summary = try await runNight(db, testJob(), console: console)
         #expect(summary.status == "completed")
         #expect(try Scenario.states(db) == ["approved": 65])
         #expect(summary.byTenant["alpha"]?["approved"] == 40)
@@ -29,11 +30,11 @@ struct RunnerOutcomeTests {
                 OR i.renewal_amount <> s.renewal_amount OR s.renewed_count <> 1
             """)
         #expect(wrong == 0)
-        try checkInvariants(db)
+        try checkInvariants(db, console: console)
         // Every key was submitted once.
-        #expect(try Scenario.scalar(db, "SELECT max(submit_count) FROM mock_console_submissions") == 1)
+        #expect(console.submissionCounts.count == 65 && console.submissionCounts.values.max() == 1)
         // A second run finds nothing to do and changes nothing.
-        let again = try await runNight(db, testJob())
+        let again = try await runNight(db, testJob(), console: console)
         #expect(again.claimed == 0)
         #expect(try Scenario.scalar(db, "SELECT sum(renewed_count) FROM services") == 65)
         // The run is recorded, per tenant too.
@@ -63,12 +64,13 @@ struct RunnerOutcomeTests {
         defer { db.close() }
         let defects: [SyntheticCompanies.Defect] = [.missingDocument, .expiredIdentity, .amountMismatch, .lapsedService]
         try Scenario.load(db, tenants: [.init(slug: "delta", companies: 8, defect: { $0 < 4 ? defects[$0] : nil })])
-        _ = try await runNight(db, testJob())
+        let console = InMemoryConsoleMemory()
+        _ = try await runNight(db, testJob(), console: console)
         let states = try Scenario.states(db)
         #expect(states == ["needs_materials": 4, "approved": 4])
         // Findings are stored with their codes; no console call was made for them.
         #expect(try Scenario.scalar(db, "SELECT count(*) FROM inspections WHERE state = 'needs_materials' AND jsonb_array_length(findings) > 0") == 4)
-        #expect(try Scenario.scalar(db, "SELECT count(*) FROM mock_console_submissions") == 4)
+        #expect(console.submissionCounts.count == 4)
         #expect(try Scenario.scalar(db, "SELECT count(*) FROM inspections WHERE findings @> '[{\"code\": \"contract.amount_mismatch\"}]'") == 1)
         try checkInvariants(db)
     }
@@ -86,7 +88,8 @@ struct RunnerOutcomeTests {
             $0.console.progressFailureRate = 0.2
             $0.console.timeoutRate = 0.1
         }
-        let summary = try await runNight(db, job)
+        let console = InMemoryConsoleMemory()
+        let summary = try await runNight(db, job, console: console)
         let states = try Scenario.states(db)
         let errors = try db.runBlocking { session in
             try session.query("SELECT state || ' ' || attempts || ' ' || coalesce(last_error, '') FROM inspections WHERE state <> 'approved'")
@@ -96,9 +99,9 @@ struct RunnerOutcomeTests {
         #expect(try Scenario.scalar(db, "SELECT count(*) FROM inspection_events WHERE kind = 'transient_error'") > 0)
         #expect(try Scenario.scalar(db, "SELECT count(*) FROM inspections WHERE attempts > 0") > 0)
         // A lost answer ("progress not visible") was retried with the same key: resubmitted, never duplicated.
-        #expect(try Scenario.scalar(db, "SELECT count(*) FROM mock_console_submissions WHERE submit_count > 1") > 0)
-        #expect(try Scenario.scalar(db, "SELECT count(*) FROM mock_console_submissions") == 30)
-        try checkInvariants(db)
+        #expect(console.submissionCounts.values.contains { $0 > 1 })
+        #expect(console.submissionCounts.count == 30)
+        try checkInvariants(db, console: console)
     }
 
     @Test func exhaustedAttemptsFailWithTheLastError() async throws {
@@ -170,8 +173,10 @@ struct RunnerOutcomeTests {
             $0.leaseSeconds = 60; $0.heartbeatSeconds = 5
             $0.submitRate = 100; $0.submitBurst = 5
         }
-        async let first = runNight(db, job, runnerId: "runner-a")
-        async let second = runNight(db, job, runnerId: "runner-b")
+        // One console (one cloud) for both runners.
+        let console = InMemoryConsoleMemory()
+        async let first = runNight(db, job, runnerId: "runner-a", console: console)
+        async let second = runNight(db, job, runnerId: "runner-b", console: console)
         let (a, b) = try await (first, second)
         #expect(try Scenario.states(db) == ["approved": 500])
         // The two runs were under way at once (each started before the other finished), so both claimed.
@@ -179,7 +184,7 @@ struct RunnerOutcomeTests {
                 "the runs did not overlap")
         #expect(a.claimed > 0 && b.claimed > 0, "claims \(a.claimed), \(b.claimed)")
         // Each inspection was submitted once and approved once, by one runner.
-        #expect(try Scenario.scalar(db, "SELECT max(submit_count) FROM mock_console_submissions") == 1)
+        #expect(console.submissionCounts.count == 500 && console.submissionCounts.values.max() == 1)
         #expect(try Scenario.scalar(db, """
             SELECT count(*) FROM (SELECT inspection_id FROM inspection_events WHERE kind IN ('submitted', 'approved')
                                   GROUP BY tenant_id, inspection_id HAVING count(*) <> 2) x
