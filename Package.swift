@@ -48,10 +48,10 @@ let package = Package(
             dependencies: [],
             swiftSettings: strict
         ),
-        // Every SQL statement of the product: migrations, queries, the mock console's memory.
+        // Every SQL statement of the product: migrations, queries.
         .target(
             name: "NianjianStore",
-            dependencies: ["NianjianPostgres", "NianjianDomain", "NianjianConsole", .product(name: "Logging", package: "swift-log"),
+            dependencies: ["NianjianPostgres", "NianjianDomain", .product(name: "Logging", package: "swift-log"),
                            .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
@@ -110,12 +110,12 @@ let package = Package(
             dependencies: ["NianjianDomain"],
             swiftSettings: strict
         ),
-        // Operator workflows: import, plan, requeue, reports, demo data, benchmarks.
+        // Operator workflows: import, plan, requeue, reports, demo data (through the cloud simulator), benchmarks.
         .target(
             name: "NianjianOperations",
             dependencies: [
                 "NianjianDomain", "NianjianStore", "NianjianRunner", "NianjianConsole", "NianjianPostgres",
-                "NianjianSpreadsheet", "NianjianReports", "NianjianAliyun",
+                "NianjianSpreadsheet", "NianjianReports", "NianjianAliyun", "NianjianCloudSimulator",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
@@ -151,7 +151,9 @@ let package = Package(
         // Test harness: a throwaway cluster per test process, a fresh database per test.
         .target(
             name: "NianjianTestSupport",
-            dependencies: ["NianjianPostgres", "NianjianStore", "NianjianDomain"],
+            dependencies: ["NianjianPostgres", "NianjianStore", "NianjianDomain",
+                           .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                           .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio")],
             swiftSettings: strict
         ),
         .testTarget(

@@ -85,10 +85,38 @@ public struct ConsoleError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 }
 
+/// One instance whose status the runner asks before submitting (BSS `QueryAvailableInstances` and its
+/// ECS/RDS twins). The adapter batches queries by account and product, up to 100 instances a call.
+public struct StatusQuery: Sendable, Hashable {
+    /// The console account (the tenant's main account).
+    public var account: String
+    /// Whose service: a company with its own cloud account is asked with it.
+    public var owner: AccountOwner?
+    public var instanceId: String
+    public var serviceType: String
+    /// The service's region (empty: the adapter's default region).
+    public var region: String
+    /// What the agency's records say: a console with no instances of its own (the mock) answers from them.
+    public var recordedExpiry: CivilDate
+    public var recordedRenewal: RenewalMethod?
+
+    public init(account: String, owner: AccountOwner?, instanceId: String, serviceType: String, region: String,
+                recordedExpiry: CivilDate, recordedRenewal: RenewalMethod?) {
+        self.account = account; self.owner = owner; self.instanceId = instanceId; self.serviceType = serviceType
+        self.region = region; self.recordedExpiry = recordedExpiry; self.recordedRenewal = recordedRenewal
+    }
+}
+
+/// The console's answer for one queried instance: its status, `nil` when the account has no such instance,
+/// or the error the query failed with.
+public typealias StatusAnswer = Result<CloudInstanceStatus?, ConsoleError>
+
 /// What the runner needs from a cloud console. Calls complete through a callback so that a call in
 /// flight holds no thread: thousands can wait on two cores. A real adapter (HTTP to the cloud's API)
-/// implements the same two calls.
+/// implements the same three calls.
 public protocol ConsoleAdapter: Sendable {
+    /// The status of each queried instance, answered in the order asked (the check before a submission).
+    func queryStatus(_ queries: [StatusQuery], completion: @escaping @Sendable ([StatusAnswer]) -> Void)
     func submit(_ request: SubmitRequest, completion: @escaping @Sendable (Result<SubmitReceipt, ConsoleError>) -> Void)
     func poll(_ request: PollRequest, completion: @escaping @Sendable (Result<ReviewStatus, ConsoleError>) -> Void)
 }

@@ -1,12 +1,16 @@
 import Foundation
 import NianjianDomain
 
-/// The mock console's memory in process memory: the twin of the PostgreSQL memory, for unit tests.
+/// The mock console's memory, in process memory: the mock is for unit tests and the throughput bench, and a
+/// console's memory lives with the console, never in the product database (DESIGN.md "Console adapter").
+/// Durable console memory across runner crashes is the simulator's (`nianjian cloud serve`).
 public final class InMemoryConsoleMemory: MockConsoleMemory, @unchecked Sendable {
     private let lock = NSLock()
     private var byKey: [String: MockSubmission] = [:]
     private var byTicket: [String: String] = [:]
     private var submitCounts: [String: Int] = [:]
+    private var mismatchCounts: [String: Int] = [:]
+    private var pollCounts: [String: Int] = [:]
 
     public init() {}
 
@@ -17,6 +21,7 @@ public final class InMemoryConsoleMemory: MockConsoleMemory, @unchecked Sendable
         for submission in submissions {
             submitCounts[submission.idempotencyKey, default: 0] += 1
             if let first = byKey[submission.idempotencyKey] {
+                if first.fingerprint != submission.fingerprint { mismatchCounts[submission.idempotencyKey, default: 0] += 1 }
                 stored[submission.idempotencyKey] = first
             } else {
                 byKey[submission.idempotencyKey] = submission
@@ -33,7 +38,9 @@ public final class InMemoryConsoleMemory: MockConsoleMemory, @unchecked Sendable
         lock.lock()
         var found: [String: MockSubmission] = [:]
         for ticket in tickets {
-            if let key = byTicket[ticket], let submission = byKey[key] { found[ticket] = submission }
+            guard let key = byTicket[ticket], let submission = byKey[key] else { continue }
+            found[ticket] = submission
+            pollCounts[key, default: 0] += 1
         }
         lock.unlock()
         completion(.success(found))
@@ -43,5 +50,41 @@ public final class InMemoryConsoleMemory: MockConsoleMemory, @unchecked Sendable
     public var submissionCounts: [String: Int] {
         lock.lock(); defer { lock.unlock() }
         return submitCounts
+    }
+
+    /// The first submission of a key.
+    public func submission(forKey key: String) -> MockSubmission? {
+        lock.lock(); defer { lock.unlock() }
+        return byKey[key]
+    }
+
+    /// What the console was told, for the bench's figures and tests: keys, repeats of a key with the same
+    /// request, keys reused with another request, and per account the submits and polls received.
+    public struct Figures: Sendable, Hashable {
+        public struct Calls: Sendable, Hashable {
+            public var submits = 0
+            public var polls = 0
+        }
+        public var submissions = 0
+        public var repeats = 0
+        public var mismatches = 0
+        public var perAccount: [String: Calls] = [:]
+    }
+
+    /// The figures of the keys `include` accepts (all by default).
+    public func figures(include: (String) -> Bool = { _ in true }) -> Figures {
+        lock.lock(); defer { lock.unlock() }
+        var figures = Figures()
+        for (key, submission) in byKey where include(key) {
+            let submits = submitCounts[key] ?? 1
+            figures.submissions += 1
+            figures.repeats += submits - 1
+            figures.mismatches += mismatchCounts[key] ?? 0
+            var account = figures.perAccount[submission.account] ?? Figures.Calls()
+            account.submits += submits
+            account.polls += pollCounts[key] ?? 0
+            figures.perAccount[submission.account] = account
+        }
+        return figures
     }
 }

@@ -26,12 +26,15 @@ public struct MockConsoleSettings: Sendable, Hashable {
     public var rejectionRates: [RejectionReason: Double] = [:]
     /// Every call fails (transient) while this is true: an outage, for tests.
     public var outage: Bool = false
+    /// Instances the status check finds missing, or `Expired` (tests; by default every instance is healthy).
+    public var missingInstances: Set<String> = []
+    public var expiredInstances: Set<String> = []
 
     public init() {}
 }
 
-/// Where the mock console keeps what it was sent: it must survive a runner crash, as a real console's
-/// memory would. The PostgreSQL implementation lives in the store; `InMemoryConsoleMemory` is its twin.
+/// Where the mock console keeps what it was sent: in process (`InMemoryConsoleMemory`), never in the product
+/// database. A console whose memory must survive a runner crash is the simulator (`nianjian cloud serve`).
 public protocol MockConsoleMemory: Sendable {
     /// Records submissions; for a key seen before, returns the first submission (the caller compares
     /// fingerprints) and counts the repeat.
@@ -148,6 +151,25 @@ public final class MockConsole: ConsoleAdapter, @unchecked Sendable {
         }
     }
 
+    /// The mock holds no instances of its own: every queried instance exists, is `Normal`, expires when the
+    /// agency's records say and renews as they say (a consistent, healthy console), except during an outage
+    /// (every answer a transient network error) or when the settings name it among `missingInstances` or
+    /// `expiredInstances`.
+    public func queryStatus(_ queries: [StatusQuery], completion: @escaping @Sendable ([StatusAnswer]) -> Void) {
+        queue.async { [self] in
+            let outage = outageOverride ?? settings.outage
+            let answers: [StatusAnswer] = queries.map { query in
+                if outage { return .failure(ConsoleError(.transient(.network), "console unreachable (outage)")) }
+                if settings.missingInstances.contains(query.instanceId) { return .success(nil) }
+                let expired = settings.expiredInstances.contains(query.instanceId)
+                return .success(CloudInstanceStatus(instanceId: query.instanceId, status: expired ? .expired : .normal,
+                                                    statusText: expired ? "Expired" : "Normal",
+                                                    expiresOn: query.recordedExpiry, renewalMethod: query.recordedRenewal))
+            }
+            DispatchQueue.global().async { completion(answers) }
+        }
+    }
+
     public func poll(_ request: PollRequest, completion: @escaping @Sendable (Result<ReviewStatus, ConsoleError>) -> Void) {
         queue.async { [self] in
             var random = nextRandom(request.ticket)
@@ -164,12 +186,16 @@ public final class MockConsole: ConsoleAdapter, @unchecked Sendable {
                     switch result {
                     case .failure(let error):
                         completion(.failure(ConsoleError(.transient(.server), "console storage error: \(error)")))
-                    case .success(nil):
-                        completion(.failure(ConsoleError(.permanent(code: "TicketNotFound"), "no submission has ticket \(request.ticket)")))
-                    case .success(let submission?):
-                        if now.chinaDate < submission.decidedOn {
+                    case .success(let submission):
+                        // A ticket this process never issued (a night run by another process) carries its decision.
+                        guard let decision = submission.map({ (decidedOn: $0.decidedOn, rejection: $0.rejection) })
+                                ?? MockTicket.decision(of: request.ticket) else {
+                            completion(.failure(ConsoleError(.permanent(code: "TicketNotFound"), "no submission has ticket \(request.ticket)")))
+                            return
+                        }
+                        if now.chinaDate < decision.decidedOn {
                             completion(.success(.reviewing))
-                        } else if let reason = submission.rejection {
+                        } else if let reason = decision.rejection {
                             completion(.success(.rejected(reason)))
                         } else {
                             completion(.success(.approved))
@@ -219,7 +245,8 @@ public final class MockConsole: ConsoleAdapter, @unchecked Sendable {
         let decidedOn = settings.reviewBusinessDays > 0
             ? calendar.adding(businessDays: settings.reviewBusinessDays, to: now.chinaDate)
             : now.chinaDate
-        let ticket = "T" + String(stableHash(request.account + "/" + request.idempotencyKey), radix: 16, uppercase: true)
+        let ticket = MockTicket.make(account: request.account, idempotencyKey: request.idempotencyKey,
+                                     decidedOn: decidedOn, rejection: rejection)
         return MockSubmission(idempotencyKey: request.idempotencyKey, account: request.account, fingerprint: request.fingerprint,
                               ticket: ticket, submittedAt: now, decidedOn: decidedOn, rejection: rejection)
     }
@@ -245,6 +272,32 @@ public final class MockConsole: ConsoleAdapter, @unchecked Sendable {
         } else {
             DispatchQueue.global().asyncAfter(deadline: .now() + seconds, execute: work)
         }
+    }
+}
+
+/// The mock's tickets: `T<hash of account and key>-<decided-on date>-<A | R<reason>>`. The decision rides in the
+/// ticket, so a later night run by another process (the mock's memory is per process) can still poll it; the
+/// same account and key on the same business date give the same ticket.
+public enum MockTicket {
+    public static func make(account: String, idempotencyKey: String, decidedOn: CivilDate, rejection: RejectionReason?) -> String {
+        let hash = String(stableHash(account + "/" + idempotencyKey), radix: 16, uppercase: true)
+        let date = decidedOn.description.replacingOccurrences(of: "-", with: "")
+        let outcome = rejection.flatMap { reason in RejectionReason.allCases.firstIndex(of: reason).map { "R\($0)" } } ?? "A"
+        return "T\(hash)-\(date)-\(outcome)"
+    }
+
+    /// The decision a ticket carries (nil: not one of the mock's tickets).
+    public static func decision(of ticket: String) -> (decidedOn: CivilDate, rejection: RejectionReason?)? {
+        let parts = ticket.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0].hasPrefix("T"), parts[1].count == 8 else { return nil }
+        let digits = String(parts[1])
+        let iso = "\(digits.prefix(4))-\(digits.dropFirst(4).prefix(2))-\(digits.suffix(2))"
+        guard let date = CivilDate(iso: iso) else { return nil }
+        if parts[2] == "A" { return (date, nil) }
+        guard parts[2].hasPrefix("R"), let index = Int(parts[2].dropFirst()), RejectionReason.allCases.indices.contains(index) else {
+            return nil
+        }
+        return (date, RejectionReason.allCases[index])
     }
 }
 

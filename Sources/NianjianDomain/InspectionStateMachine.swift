@@ -8,6 +8,8 @@
 //             │ ▲                              │  ▲        └─rejected──▶ rejected (terminal until re-queued)
 //             │ └──── lease expired: same key  │  └─ reviewPending / transient poll error: poll again
 //             └── transient error: back to pending with backoff (one attempt); exhausted ▶ failed
+//   (the service status check before a submission fails the same way from pending: transient → backoff,
+//    throttled → pause, permanent → failed)
 
 /// Exponential backoff with jitter and a cap, for console submissions that failed transiently.
 public struct RetryPolicy: Sendable, Hashable, Codable {
@@ -314,7 +316,9 @@ public struct InspectionStateMachine: Sendable, Hashable {
             effects.append(.schedulePoll(at: pollTime(afterBusinessDays: pollSchedule.firstPollAfterBusinessDays,
                                                       seconds: pollSchedule.firstPollAfterSeconds, now: now)))
             return done("ticket \(ticket)")
-        case (.submitting, .transientError(let kind, let message)):
+        // A transient failure of the submission, or of the service status check before it (still pending):
+        // back to pending with backoff, one attempt spent.
+        case (.submitting, .transientError(let kind, let message)), (.pending, .transientError(let kind, let message)):
             next.attempts = snapshot.attempts + 1
             next.lastError = "\(kind.rawValue): \(message)"
             if next.attempts >= retryPolicy.maxAttempts {
@@ -324,12 +328,15 @@ public struct InspectionStateMachine: Sendable, Hashable {
             let delay = retryPolicy.delay(afterAttempt: next.attempts, random: jitter)
             effects.append(.scheduleRetry(at: now.adding(seconds: delay)))
             return done("\(kind.rawValue): \(message); attempt \(next.attempts)/\(retryPolicy.maxAttempts)")
-        case (.submitting, .throttled(let retryAfter)):
+        case (.submitting, .throttled(let retryAfter)), (.pending, .throttled(let retryAfter)):
             let until = now.adding(seconds: max(0, retryAfter))
             next.state = .pending  // keeps its idempotency key; no attempt spent
             effects.append(.pauseTenant(until: until))
             effects.append(.scheduleRetry(at: until))
             return done("throttled until \(until)")
+        case (.pending, .permanentError(let message)):
+            // The status check was refused for good (credentials, permissions): an operator must act.
+            return fail(message)
         case (.submitting, .leaseExpired):
             // Resubmit with the same key: the console answers with the first ticket if it got the first call.
             let key = snapshot.idempotencyKey ?? IdempotencyKey.make(identity, generation: snapshot.generation)

@@ -218,22 +218,34 @@ enum Bench {
         return (0..<tenants).map { total / tenants + ($0 < total % tenants ? 1 : 0) }
     }
 
-    /// Runs one night with the mock console (its memory in PostgreSQL), as `nianjian run` does.
+    /// Runs one night with the in-process mock console, as `nianjian run` does; the console's memory (what it
+    /// was sent) comes back with the summary.
     static func runNight(_ database: Database, job: JobDefinition, tenants: [String]? = nil,
-                         configure: (NightRunner) -> Void = { _ in }) throws -> (summary: RunSummary, seconds: Double) {
+                         configure: (NightRunner) -> Void = { _ in })
+        throws -> (summary: RunSummary, seconds: Double, console: InMemoryConsoleMemory.Figures) {
         let clock = AsOfBusinessClock(date: asOf, nightStartHour: job.nightStartHour)
-        let console = MockConsole(settings: job.console, memory: PostgresConsoleMemory(database: database), clock: clock)
+        let memory = InMemoryConsoleMemory()
+        let console = MockConsole(settings: job.console, memory: memory, clock: clock)
         let runner = NightRunner(database: database, console: console, clock: clock,
                                  options: RunOptions(job: job, tenantSlugs: tenants, asOf: asOf), logger: quietLogger)
         configure(runner)
         let started = seconds()
         let summary = try runner.run()
-        return (summary, seconds() - started)
+        return (summary, seconds() - started, memory.figures())
+    }
+
+    /// The outcome in the database, with what the console was sent (from its in-process memory).
+    static func outcome(_ database: Database, tenantIds: [Int64]?, console: InMemoryConsoleMemory.Figures) throws -> BenchOutcome {
+        var outcome = try database.runBlocking { try BenchQueries.outcome($0, tenantIds: tenantIds) }
+        outcome.consoleSubmissions = console.submissions
+        outcome.consoleRepeats = console.repeats
+        outcome.consoleMismatches = console.mismatches
+        return outcome
     }
 
     /// Refuses a result unless every inspection was approved and renewed exactly once, with its events and
-    /// one console submission, and no lease is left.
-    static func requireAllApproved(_ outcome: BenchOutcome, expected: Int, what: String, console: Bool = true) throws {
+    /// one console submission (`checksConsole`; the SQL floor has no console), and no lease is left.
+    static func requireAllApproved(_ outcome: BenchOutcome, expected: Int, what: String, checksConsole: Bool = true) throws {
         var problems: [String] = []
         if outcome.inspections != expected { problems.append("\(outcome.inspections) inspections, expected \(expected)") }
         if outcome.approved != expected { problems.append("\(outcome.approved) approved of \(expected) (\(outcome.byState))") }
@@ -242,7 +254,9 @@ enum Bench {
         if outcome.wrongExpiry != 0 { problems.append("\(outcome.wrongExpiry) services with a wrong new expiry") }
         if outcome.leased != 0 { problems.append("\(outcome.leased) leases left") }
         if outcome.approvedWithoutEvent != 0 { problems.append("\(outcome.approvedWithoutEvent) approvals without an event") }
-        if console && outcome.consoleSubmissions != expected { problems.append("\(outcome.consoleSubmissions) console submissions, expected \(expected)") }
+        if checksConsole && outcome.consoleSubmissions != expected {
+            problems.append("\(outcome.consoleSubmissions) console submissions, expected \(expected)")
+        }
         if outcome.consoleMismatches != 0 { problems.append("\(outcome.consoleMismatches) idempotency key mismatches") }
         if !problems.isEmpty {
             throw BenchError("\(what): the outcome is wrong, the figure does not count: " + problems.joined(separator: "; "))

@@ -17,10 +17,12 @@ public struct BenchWorkerReport: Sendable, Hashable {
     public var processed: Int
     public var seconds: Double
     public var status: String
+    /// Idempotency keys the worker's (in-process) console saw reused with another request.
+    public var consoleMismatches: Int = 0
 
     public var json: String {
         BenchValue.object([("peak_rss_kib", .int(peakRSSKiB)), ("processed", .int(processed)), ("seconds", .double(seconds)),
-                           ("status", .string(status))]).json
+                           ("status", .string(status)), ("console_mismatches", .int(consoleMismatches))]).json
     }
 
     public static func parse(_ text: String) -> BenchWorkerReport? {
@@ -29,7 +31,8 @@ public struct BenchWorkerReport: Sendable, Hashable {
               let rss = (object["peak_rss_kib"] as? NSNumber)?.intValue,
               let processed = (object["processed"] as? NSNumber)?.intValue else { return nil }
         return BenchWorkerReport(peakRSSKiB: rss, processed: processed, seconds: (object["seconds"] as? NSNumber)?.doubleValue ?? 0,
-                                 status: object["status"] as? String ?? "")
+                                 status: object["status"] as? String ?? "",
+                                 consoleMismatches: (object["console_mismatches"] as? NSNumber)?.intValue ?? 0)
     }
 }
 
@@ -84,7 +87,7 @@ public enum BenchMemory {
         if outcome.renewals != outcome.approved { problems.append("\(outcome.renewals) renewals for \(outcome.approved) approvals") }
         if outcome.servicesRenewedWrongly != 0 { problems.append("\(outcome.servicesRenewedWrongly) services renewed other than once") }
         if outcome.leased != 0 { problems.append("\(outcome.leased) leases left after the stop") }
-        if outcome.consoleMismatches != 0 { problems.append("\(outcome.consoleMismatches) idempotency key mismatches") }
+        if report.consoleMismatches != 0 { problems.append("\(report.consoleMismatches) idempotency key mismatches") }
         if report.processed < outcome.approved { problems.append("worker reported \(report.processed) done, \(outcome.approved) approved") }
         if !problems.isEmpty { throw BenchError("memory (\(pending)): the outcome is wrong: " + problems.joined(separator: "; ")) }
         return report
@@ -142,7 +145,8 @@ public enum BenchMemory {
             }
         }
         let processed = night.summary.byState.values.reduce(0, +)
-        return BenchWorkerReport(peakRSSKiB: peakRSSKiB(), processed: processed, seconds: night.seconds, status: night.summary.status)
+        return BenchWorkerReport(peakRSSKiB: peakRSSKiB(), processed: processed, seconds: night.seconds, status: night.summary.status,
+                                 consoleMismatches: night.console.mismatches)
     }
 
     /// This process's peak resident set, in KiB.

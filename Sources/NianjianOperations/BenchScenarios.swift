@@ -55,6 +55,7 @@ public enum BenchScenarios {
             while try timed(0, { try BenchQueries.floorClaim(session, owner: owner, tenantIds: floorIds, batchSize: batch,
                                                              leaseSeconds: 30, now: clock.now()) }) > 0 {
                 try timed(1) { try BenchQueries.floorValidate(session, owner: owner, now: clock.now()) }
+                // The console's side (its memory) is the mock's, in process: the floor writes none of it.
                 try timed(2) { try BenchQueries.floorMarkSubmitted(session, owner: owner, now: clock.now()) }
                 try timed(3) { try BenchQueries.floorApprove(session, owner: owner, now: clock.now()) }
                 rounds += 1
@@ -68,14 +69,14 @@ public enum BenchScenarios {
             return Bench.seconds() - started
         }
         let floorOutcome = try database.runBlocking { try BenchQueries.outcome($0, tenantIds: floorIds) }
-        try Bench.requireAllApproved(floorOutcome, expected: count, what: "SQL floor", console: false)
+        try Bench.requireAllApproved(floorOutcome, expected: count, what: "SQL floor", checksConsole: false)
         try database.runBlocking { try BenchQueries.vacuumAnalyze($0) }
 
         // The runner, over every tenant (the floor's have nothing left to do).
         let job = Bench.fastJob(options)
         let night = try Bench.runNight(database, job: job)
         let runIds = runner.ids
-        let outcome = try database.runBlocking { try BenchQueries.outcome($0, tenantIds: runIds) }
+        let outcome = try Bench.outcome(database, tenantIds: runIds, console: night.console)
         try Bench.requireAllApproved(outcome, expected: count, what: "runner")
         guard night.summary.status == "completed" else { throw BenchError("the run ended \(night.summary.status)") }
 
@@ -127,9 +128,9 @@ public enum BenchScenarios {
         job.pollRate = pollRate
         job.pollBurst = 1
         let night = try Bench.runNight(database, job: job)
-        let outcome = try database.runBlocking { try BenchQueries.outcome($0, tenantIds: nil) }
+        let outcome = try Bench.outcome(database, tenantIds: nil, console: night.console)
         try Bench.requireAllApproved(outcome, expected: count, what: "latency")
-        let calls = try database.runBlocking { try BenchQueries.consoleCalls($0) }
+        let calls = night.console.perAccount.values
         let bound = calls.map { max(Double($0.submits) / submitRate, Double($0.polls) / pollRate) }.max() ?? 0
         let makespan = night.summary.seconds
         let ratio = bound > 0 ? makespan / bound : 0
@@ -167,7 +168,7 @@ public enum BenchScenarios {
         var fairnessOptions = options
         fairnessOptions.batch = options.batch ?? JobDefinition().claimBatch
         let night = try Bench.runNight(database, job: Bench.fastJob(fairnessOptions))
-        let outcome = try database.runBlocking { try BenchQueries.outcome($0, tenantIds: nil) }
+        let outcome = try Bench.outcome(database, tenantIds: nil, console: night.console)
         try Bench.requireAllApproved(outcome, expected: count, what: "fairness")
         let runId = night.summary.runId
         let times = try database.runBlocking { try BenchQueries.finishTimes($0, runId: runId) }

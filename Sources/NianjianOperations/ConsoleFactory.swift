@@ -11,6 +11,8 @@ public struct OpenedConsole: Sendable {
     public let adapter: any ConsoleAdapter
     /// The Alibaba Cloud adapter's counters (nil for the mock).
     public let cloudCounters: AliyunCallCounters?
+    /// The mock's memory, in process (nil for the cloud adapters): what it was sent this run.
+    public let mockMemory: InMemoryConsoleMemory?
     let shutdown: @Sendable () -> Void
 
     public func close() { shutdown() }
@@ -21,7 +23,8 @@ public enum ConsoleFactory {
     public static let simulatorDemoCredentials = AliyunCredentials(accessKeyId: "LTAI5tNianjianDemo", accessKeySecret: "nianjian-simulator-demo-secret")
 
     public static func open(job: JobDefinition, database: Database, clock: any BusinessClock,
-                            environment: [String: String] = ProcessInfo.processInfo.environment) throws -> OpenedConsole {
+                            environment: [String: String] = ProcessInfo.processInfo.environment,
+                            mockMemory: InMemoryConsoleMemory? = nil) throws -> OpenedConsole {
         switch job.consoleAdapter {
         case "aliyun", "simulator":
             var settings = job.cloud
@@ -48,11 +51,13 @@ public enum ConsoleFactory {
             let console = AliyunConsole(settings: settings, client: client, credentials: { _, owner in
                 owner.flatMap { perCompany[$0] } ?? fallback
             })
-            return OpenedConsole(adapter: console, cloudCounters: console.counters,
+            return OpenedConsole(adapter: console, cloudCounters: console.counters, mockMemory: nil,
                                  shutdown: { try? client.syncShutdown() })
         default:
-            let console = MockConsole(settings: job.console, memory: PostgresConsoleMemory(database: database), clock: clock)
-            return OpenedConsole(adapter: console, cloudCounters: nil, shutdown: {})
+            // In process only: the mock's memory lives with the mock, never in the product database.
+            let memory = mockMemory ?? InMemoryConsoleMemory()
+            let console = MockConsole(settings: job.console, memory: memory, clock: clock)
+            return OpenedConsole(adapter: console, cloudCounters: nil, mockMemory: memory, shutdown: {})
         }
     }
 }

@@ -15,8 +15,9 @@ import NianjianStore
 
 /// `nianjian demo`: three agencies with synthetic client companies, imported from real spreadsheet files,
 /// planned, run over several simulated nights (reviews over business days, rejections, transient faults
-/// retried), fixed and re-queued by an operator, and reported. Deterministic for a seed: the same command
-/// gives the same companies, the same console answers and the same reports.
+/// retried), fixed and re-queued by an operator, and reported. The nights run through the real Alibaba Cloud
+/// adapter against the cloud simulator (in process, loopback HTTP, its own state folder), loaded from the same
+/// spreadsheets. Deterministic for a seed: the same command gives the same companies, decisions and reports.
 public enum Demo {
     /// One demo agency: who it is and how big a share of the companies it serves.
     public struct Agency: Sendable, Hashable {
@@ -74,6 +75,8 @@ public enum Demo {
         /// Current inspections by state after the night, all demo agencies together.
         public var totals: [String: Int]
         public var seconds: Double
+        /// What the simulated cloud saw this night.
+        public var cloud: DemoCloudFigures
     }
 
     /// What the demo did, for the command line and the tests.
@@ -99,6 +102,8 @@ public enum Demo {
         public var reportFiles: [String: String]
         public var platformFile: String
         public var seconds: Double
+        /// What the simulated cloud saw over all nights.
+        public var cloud: DemoCloudFigures
     }
 
     /// Runs one night on the business date; the command line passes `nianjian run`'s own night.
@@ -144,7 +149,7 @@ public enum Demo {
         return job
     }
 
-    /// A night without the command line: the mock console on the business clock of `date`.
+    /// A night without the command line: the job's console (the demo's: the simulator) on the business clock of `date`.
     public static func defaultNight(database: Database, job: JobDefinition, date: CivilDate) throws -> NianjianRunner.RunSummary {
         var logger = Logger(label: "nianjian.demo")
         logger.logLevel = .warning
@@ -257,6 +262,20 @@ public enum Demo {
         let encodings = "companies.csv GB18030, contracts.csv UTF-8 BOM, services.csv/materials.csv UTF-8"
         say("  表格编码：\(encodings)", "  spreadsheet encodings: \(encodings)")
 
+        // The cloud: the simulator, loaded from the same services.csv files the agencies imported; the nights
+        // reach it through the real adapter over loopback HTTP, every request signed.
+        let cloud = try DemoCloud.start(seed: options.seed, stateDirectory: (output as NSString).appendingPathComponent("cloud-state"),
+                                        environment: ProcessInfo.processInfo.environment)
+        defer { cloud.stop() }
+        var instances = 0
+        for directory in directories { instances += try cloud.load(directory: directory) }
+        var nightJob = demoJob
+        nightJob.consoleAdapter = "simulator"
+        nightJob.cloud.simulatorURL = cloud.url
+        nightJob.cloud.timeoutSeconds = 5
+        say("云模拟器：\(cloud.url)（阿里云签名协议，经回环 HTTP），从各代理机构的 services.csv 载入 \(instances) 个实例",
+            "cloud simulator: \(cloud.url) (Alibaba Cloud's signed protocol over loopback HTTP), \(instances) instances loaded from the agencies' services.csv")
+
         // 3. Plan, then the nights.
         let planned = try Planner.plan(database: database, tenantIds: tenants.map(\.id), asOf: options.startDate,
                                        windowDays: demoJob.planWindowDays)
@@ -266,18 +285,28 @@ public enum Demo {
         var requeued = 0
         var corrected = 0
         var date = calendar.isBusinessDay(options.startDate) ? options.startDate : calendar.adding(businessDays: 1, to: options.startDate)
+        var retried = 0
+        var cloudBefore = try cloud.figures(retried: 0)
         for number in 1...options.nights {
-            let summary = try runNight(database, demoJob, date)
+            try cloud.setBusinessDate(date)
+            let summary = try runNight(database, nightJob, date)
             let totals = try currentTotals(database: database, tenants: tenants)
+            let runId = summary.runId
+            retried += try database.runBlocking { try DemoQueries.retries($0, runId: runId) }
+            let cloudAfter = try cloud.figures(retried: retried)
+            let seen = cloudAfter - cloudBefore
+            cloudBefore = cloudAfter
             let night = Night(number: number, date: date, claimed: summary.claimed, byState: summary.byState, totals: totals,
-                              seconds: summary.seconds)
+                              seconds: summary.seconds, cloud: seen)
             nights.append(night)
             say("第 \(number) 夜 \(date)（\(weekdayZh(date))）：领取 \(summary.claimed)；\(describe(summary.byState, empty: "无到期工作"))；\(String(format: "%.1f", summary.seconds)) 秒 | 当前：\(describe(totals, empty: "无"))",
                 "night \(number) \(date) (\(weekdayEn(date))): claimed \(summary.claimed); \(describe(summary.byState, empty: "nothing due")); \(String(format: "%.1f", summary.seconds)) s | now: \(describe(totals, empty: "none"))")
 
+            say("  云端：签名请求 \(seen.signed) 个（\(seen.refusedSignatures == 0 ? "全部验签通过" : "\(seen.refusedSignatures) 个被拒")），限流 \(seen.throttled) 次，重试 \(seen.retried) 次，新下单 \(seen.orders) 个，支付 \(seen.paid)，取消 \(seen.cancelled)",
+                "  cloud: \(seen.signed) requests signed (\(seen.refusedSignatures == 0 ? "all verified" : "\(seen.refusedSignatures) refused")), \(seen.throttled) throttled, \(seen.retried) retried, \(seen.orders) orders made, \(seen.paid) paid, \(seen.cancelled) cancelled")
             if let retried = summary.byState[InspectionState.pending.rawValue], retried > 0 {
-                say("  （pending \(retried)：控制台临时故障（登录失败、按钮不可点击），已按退避策略在当夜重试，不算驳回）",
-                    "  (pending \(retried): transient console faults (login, button) retried with backoff within the night, never shown as rejections)")
+                say("  （pending \(retried)：云端临时故障（503、限流、下单后应答丢失），已按退避策略在当夜重试（同一 ClientToken），不算驳回）",
+                    "  (pending \(retried): transient cloud faults (503s, throttling, answers lost after the order) retried with backoff within the night with the same ClientToken, never shown as rejections)")
             }
 
             // 4. The operator's day after a night.
@@ -287,6 +316,12 @@ public enum Demo {
                                                 output: output, seed: options.seed, referenceDate: options.startDate, now: morning, language: language)
                 corrected += fix.companies
                 requeued += fix.requeued
+                for directory in directories {
+                    let fixedSheets = (directory as NSString).appendingPathComponent("corrected")
+                    if FileManager.default.fileExists(atPath: (fixedSheets as NSString).appendingPathComponent("services.csv")) {
+                        try cloud.load(directory: fixedSheets)
+                    }
+                }
                 say("  操作员（\(date)）：重新导入 \(fix.companies) 家公司更正后的表格（\(fix.changes)），并将其重新排队 \(fix.requeued) 项",
                     "  operator (\(date)): re-imported corrected spreadsheets for \(fix.companies) companies (\(fix.changes)) and re-queued \(fix.requeued) inspections")
             } else if number == 3 {
@@ -298,6 +333,9 @@ public enum Demo {
             date = calendar.adding(businessDays: 1, to: date)
         }
         let asOf = nights.last?.date ?? options.startDate
+        let cloudTotal = try cloud.figures(retried: retried)
+        say("模拟夜间合计（云端）：签名请求 \(cloudTotal.signed) 个，被拒签名 \(cloudTotal.refusedSignatures) 个，限流 \(cloudTotal.throttled) 次，注入故障 \(cloudTotal.faults) 次，下单后丢失应答 \(cloudTotal.lostAnswers) 次，重试 \(cloudTotal.retried) 次；订单 \(cloudTotal.orders) 个（支付 \(cloudTotal.paid)，取消 \(cloudTotal.cancelled)）",
+            "simulated nights, the cloud's figures: \(cloudTotal.signed) requests signed, \(cloudTotal.refusedSignatures) signatures refused, \(cloudTotal.throttled) throttled, \(cloudTotal.faults) faults injected, \(cloudTotal.lostAnswers) answers lost after the order, \(cloudTotal.retried) retried; \(cloudTotal.orders) orders (\(cloudTotal.paid) paid, \(cloudTotal.cancelled) cancelled)")
 
         // 5. Reports: a table per agency, one self-contained HTML file each, and the platform summary.
         var reportFiles: [String: String] = [:]
@@ -329,7 +367,7 @@ public enum Demo {
                        companiesByServiceCount: sizes, sharedContracts: sharing,
                        defects: defects.mapValues { plan in plan.keys.sorted().compactMap { plan[$0] } }, nights: nights,
                        requeued: requeued, corrected: corrected, spreadsheetDirectories: directories, reportFiles: reportFiles,
-                       platformFile: platformFile, seconds: seconds)
+                       platformFile: platformFile, seconds: seconds, cloud: cloudTotal)
     }
 
     /// Current inspections by state, all demo agencies together.
@@ -341,67 +379,5 @@ public enum Demo {
             for (state, count) in row.counts where count > 0 { totals[state.rawValue, default: 0] += count }
         }
         return totals
-    }
-
-    // MARK: Files
-
-    static func importOrThrow(database: Database, tenant: TenantRecord, directory: String,
-                              language: Language) throws -> ImportSummary {
-        switch try Importer.importDirectory(database: database, tenant: tenant, directory: directory, dryRun: false) {
-        case .success(let summary):
-            return summary
-        case .failure(let failure):
-            throw OperationsError(code: "demo_import_refused",
-                                  en: "the demo's own spreadsheets in \(directory) were refused (a bug, please report it):\n\(failure.description(in: .en))",
-                                  zh: "演示生成的表格（\(directory)）被拒绝（这是缺陷，请报告）：\n\(failure.description(in: .zh))")
-        }
-    }
-
-    /// Writes the four files an agency keeps (`AgencySheets.render`) into `directory`, replacing it.
-    static func writeSpreadsheets(_ companies: [CompanyFile], to directory: String) throws {
-        try? FileManager.default.removeItem(atPath: directory)
-        try makeDirectory(directory)
-        for (name, bytes) in try AgencySheets.render(companies) {
-            try write(bytes, to: (directory as NSString).appendingPathComponent(name))
-        }
-    }
-
-    static func makeDirectory(_ path: String) throws {
-        do {
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        } catch {
-            throw OperationsError(code: "bad_output_dir",
-                                  en: "cannot create the folder \(quoted(path)): \(error.localizedDescription); choose another with --output-dir",
-                                  zh: "无法创建目录 \(quoted(path))：请用 --output-dir 指定其他目录")
-        }
-    }
-
-    static func write(_ text: String, to path: String) throws { try write(Array(text.utf8), to: path) }
-
-    static func write(_ bytes: [UInt8], to path: String) throws {
-        do {
-            try Data(bytes).write(to: URL(fileURLWithPath: path), options: .atomic)
-        } catch {
-            throw OperationsError(code: "unwritable_file",
-                                  en: "cannot write \(quoted(path)): \(error.localizedDescription); check the folder is writable or choose another with --output-dir",
-                                  zh: "无法写入 \(quoted(path))：请检查目录可写，或用 --output-dir 指定其他目录")
-        }
-    }
-
-    // MARK: Text
-
-    static func describe(_ counts: [String: Int], empty: String) -> String {
-        let order = ["approved", "in_review", "submitting", "pending", "needs_materials", "rejected", "failed", "cancelled"]
-        let keys = counts.keys.sorted { (order.firstIndex(of: $0) ?? order.count, $0) < (order.firstIndex(of: $1) ?? order.count, $1) }
-        let parts = keys.compactMap { key in counts[key].flatMap { $0 > 0 ? "\(key) \($0)" : nil } }
-        return parts.isEmpty ? empty : parts.joined(separator: ", ")
-    }
-
-    static func weekdayEn(_ date: CivilDate) -> String {
-        ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"][(date.isoWeekday - 1) % 7]
-    }
-
-    static func weekdayZh(_ date: CivilDate) -> String {
-        ["周一", "周二", "周三", "周四", "周五", "周六", "周日"][(date.isoWeekday - 1) % 7]
     }
 }

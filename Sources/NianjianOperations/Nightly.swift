@@ -6,12 +6,14 @@ import NianjianRunner
 import NianjianStore
 
 /// One night, assembled the same way for `nianjian run`, the demo and the benchmarks: plan first when the
-/// job says so, the console the job names, the business clock (`--as-of` or real), the runner.
+/// job says so, the console the job names, the business clock (`--as-of` or real), the runner. `mockMemory`:
+/// the in-process mock's memory to use (several nights in one process sharing one console; a new one otherwise).
 public enum Nightly {
     public static func run(database: Database, job: JobDefinition, tenants: [String]? = nil, asOf: CivilDate? = nil,
                            watch: Bool = false, handleSignals: Bool = false, runnerId: String = NightRunner.defaultRunnerId(),
                            logger: Logger = Logger(label: "nianjian.runner"),
                            environment: [String: String] = ProcessInfo.processInfo.environment,
+                           mockMemory: InMemoryConsoleMemory? = nil,
                            onProgress: (@Sendable (RunProgress) -> Void)? = nil) throws -> RunSummary {
         let clock: any BusinessClock = asOf.map { AsOfBusinessClock(date: $0, nightStartHour: job.nightStartHour) } ?? SystemBusinessClock()
         if job.planFirst {
@@ -22,7 +24,8 @@ public enum Nightly {
             let total = planned.reduce(0) { $0 + $1.planned }
             if total > 0 { logger.info("planned \(total) inspections before the run") }
         }
-        let console = try ConsoleFactory.open(job: job, database: database, clock: clock, environment: environment)
+        let console = try ConsoleFactory.open(job: job, database: database, clock: clock, environment: environment,
+                                              mockMemory: mockMemory)
         defer { console.close() }
         let runner = NightRunner(database: database, console: console.adapter, clock: clock,
                                  options: RunOptions(job: job, tenantSlugs: tenants, asOf: asOf, watch: watch, runnerId: runnerId),

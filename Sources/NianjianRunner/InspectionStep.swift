@@ -8,7 +8,9 @@ import NianjianStore
 
 /// The inspection step: validate, the domain state machine, the update to write.
 extension NightRunner {
-    func validateAndSubmit(_ items: [ClaimedInspection], files: [InspectionKey: InspectionFile]) {
+    /// `statuses`: the console's answer to the status check of each pending inspection.
+    func validateAndSubmit(_ items: [ClaimedInspection], files: [InspectionKey: InspectionFile],
+                           statuses: [InspectionKey: StatusAnswer]) {
         let now = clock.now()
         var writes: [PendingWrite] = []
         for item in items {
@@ -30,7 +32,19 @@ extension NightRunner {
                 enqueue(WorkItem(claim: item, snapshot: current, file: file, action: .submit(key: key)))
                 continue
             }
-            let findings = MaterialsValidator.validate(file.file, on: now.chinaDate)
+            var statusFindings: [Finding] = []
+            if item.idempotencyKey == nil {
+                // The status check (asked before the first try only, see `checkStatusThenValidate`).
+                switch statuses[item.key] ?? .failure(ConsoleError(.transient(.server), "no answer")) {
+                case .failure(let error):
+                    // Transient: back to pending with backoff; throttled: the tenant pauses; permanent: failed.
+                    writeOutcome(item, current, event: statusCheckEvent(for: error), file: file)
+                    continue
+                case .success(let cloud):
+                    statusFindings = ServiceStatusCheck.findings(for: file.file.service, cloud: cloud)
+                }
+            }
+            let findings = MaterialsValidator.validate(file.file, on: now.chinaDate) + statusFindings
             let findingsJSON = FindingsJSON.encode(findings)
             switch machine.transition(current, on: .validated(findings: findings), identity: identity(of: item), now: now, jitter: 0) {
             case .failure(let error):

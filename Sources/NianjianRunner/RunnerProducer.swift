@@ -58,7 +58,7 @@ extension NightRunner {
         let toValidate = needFiles
         databaseCall("load files", { try $0.loadFiles(for: keys) }) { [self] files in
             loading -= 1
-            validateAndSubmit(toValidate, files: files)
+            checkStatusThenValidate(toValidate, files: files)
         }
     }
 

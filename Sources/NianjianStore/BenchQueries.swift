@@ -15,7 +15,8 @@ public struct BenchOutcome: Sendable, Hashable {
     public var leased = 0
     /// Approved inspections without an `approved` event.
     public var approvedWithoutEvent = 0
-    /// Console submissions for these tenants: rows, repeated keys, keys reused with other parameters.
+    /// Console submissions: keys, repeated keys, keys reused with other parameters (from the in-process mock's
+    /// memory, which the bench's runner uses; the database holds none of it).
     public var consoleSubmissions = 0
     public var consoleRepeats = 0
     public var consoleMismatches = 0
@@ -29,13 +30,6 @@ public struct BenchFinishTimes: Sendable, Hashable {
     public var first: Double
     public var last: Double
     public var finished: Int
-}
-
-/// Console calls per account (tenant slug), as the mock console's memory counted them.
-public struct BenchConsoleCalls: Sendable, Hashable {
-    public var account: String
-    public var submits: Int
-    public var polls: Int
 }
 
 /// Every statement of `nianjian bench`: a fresh database, server-side data generation, the SQL floor (the
@@ -285,19 +279,13 @@ public enum BenchQueries {
               (SELECT count(*) FROM inspection_leases l WHERE $1::bigint[] IS NULL OR l.tenant_id = ANY($1::bigint[])),
               (SELECT count(*) FROM i WHERE i.state = 'approved' AND NOT EXISTS (
                   SELECT 1 FROM inspection_events e WHERE e.tenant_id = i.tenant_id AND e.inspection_id = i.id
-                     AND e.to_state = 'approved')),
-              (SELECT count(*) FROM mock_console_submissions m JOIN i ON i.idempotency_key = m.idempotency_key),
-              (SELECT coalesce(sum(m.submit_count - 1), 0) FROM mock_console_submissions m JOIN i ON i.idempotency_key = m.idempotency_key),
-              (SELECT coalesce(sum(m.mismatch_count), 0) FROM mock_console_submissions m JOIN i ON i.idempotency_key = m.idempotency_key)
+                     AND e.to_state = 'approved'))
             """, [tenants])[0]
         outcome.renewals = try row.requireInt(0)
         outcome.servicesRenewedWrongly = try row.requireInt(1)
         outcome.wrongExpiry = try row.requireInt(2)
         outcome.leased = try row.requireInt(3)
         outcome.approvedWithoutEvent = try row.requireInt(4)
-        outcome.consoleSubmissions = try row.requireInt(5)
-        outcome.consoleRepeats = try row.requireInt(6)
-        outcome.consoleMismatches = try row.requireInt(7)
         return outcome
     }
 
@@ -319,15 +307,6 @@ public enum BenchQueries {
         return try result.rows.map { row in
             BenchFinishTimes(slug: try row.requireString(0), first: try row.double(1) ?? 0, last: try row.double(2) ?? 0,
                              finished: try row.requireInt(3))
-        }
-    }
-
-    /// Submits and polls the mock console received, per account.
-    public static func consoleCalls(_ session: PostgresSession) throws -> [BenchConsoleCalls] {
-        try session.query("""
-            SELECT account, sum(submit_count), sum(poll_count) FROM mock_console_submissions GROUP BY account ORDER BY account
-            """).rows.map { row in
-            BenchConsoleCalls(account: try row.requireString(0), submits: try row.requireInt(1), polls: try row.requireInt(2))
         }
     }
 }

@@ -30,9 +30,15 @@ public enum DemoQueries {
                    AND NOT EXISTS (SELECT 1 FROM run_tenants o WHERE o.run_id = r.id AND NOT (o.tenant_id = ANY($1::bigint[])))
                 """, binds)
             _ = try session.query("DELETE FROM run_tenants WHERE tenant_id = ANY($1::bigint[])", binds)
-            _ = try session.query("DELETE FROM mock_console_submissions WHERE account = ANY($1::text[])", [.textArray(slugs)])
             _ = try session.query("DELETE FROM tenants WHERE id = ANY($1::bigint[])", binds)
             return ids.count
         }
+    }
+
+    /// Console answers the runner retried during a run: transient errors and throttling answers.
+    public static func retries(_ session: PostgresSession, runId: Int64) throws -> Int {
+        try session.query("""
+            SELECT count(*) FROM inspection_events WHERE run_id = $1 AND kind IN ('transient_error', 'throttled')
+            """, [.init(runId)])[0].requireInt(0)
     }
 }

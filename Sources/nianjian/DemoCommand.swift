@@ -13,7 +13,10 @@ struct DemoCommand: ParsableCommand {
         discussion: """
             Creates (or resets) the agencies huaxia-cloud, jinghong-it and nanfeng-ops with synthetic client
             companies, writes their spreadsheets and imports them, then runs simulated nights from 2026-12-01
-            with the mock console, re-queues after an operator's fix, and writes one HTML report per agency.
+            through the real Alibaba Cloud adapter against the cloud simulator (started on 127.0.0.1 with a free
+            port and its own state under the output folder, loaded from the same spreadsheets), re-queues after an
+            operator's fix, writes one HTML report per agency, and prints the cloud's figures (requests signed,
+            throttled, retried, orders made).
             Without DATABASE_URL it uses the embedded PostgreSQL under NIANJIAN_HOME (default .nianjian/).
             创建（或重置）三个演示代理机构，导入合成的客户表格，模拟多个夜间批次，重新排队，并生成报告。
             """)

@@ -176,7 +176,7 @@ struct InspectionStateMachineTests {
         case (.rejected, .rejected): return from == .inReview
         case (.failed, .transientError), (.failed, .attemptsExhausted): return from == .submitting || from == .pending
         case (.failed, .validated): return from == .pending  // attempts already spent
-        case (.failed, .permanentError): return from == .submitting || from == .inReview
+        case (.failed, .permanentError): return from == .submitting || from == .inReview || from == .pending  // pending: the status check
         case (.cancelled, .cancelled): return from != .approved && from != .cancelled
         default: return false
         }

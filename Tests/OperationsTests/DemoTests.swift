@@ -57,16 +57,30 @@ struct DemoTests {
         #expect(try fixture.scalar("SELECT count(*) FROM inspection_leases") == "0")
     }
 
-    @Test func runsEndToEndInProcess() throws {
+    /// The demo blocks while its nights and its cloud simulator work: it runs off the cooperative pool.
+    static func runDemo(_ fixture: OpsFixture, _ options: Demo.Options) async throws -> (Demo.Outcome, [String]) {
+        let database = fixture.database
+        return try await offThePool {
+            let lines = Lines()
+            let outcome = try Demo.run(database: database, options: options, log: { lines.append($0) })
+            return (outcome, lines.all)
+        }
+    }
+
+    final class Lines: @unchecked Sendable {
+        private let lock = NSLock()
+        private var items: [String] = []
+        func append(_ line: String) { lock.lock(); items.append(line); lock.unlock() }
+        var all: [String] { lock.lock(); defer { lock.unlock() }; return items }
+    }
+
+    @Test func runsEndToEndInProcess() async throws {
         let fixture = try OpsFixture()
         defer { fixture.close() }
         let output = NSTemporaryDirectory() + "nianjian-demo-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: output) }
-        var lines: [String] = []
-        let outcome = try Demo.run(database: fixture.database,
-                                   options: Demo.Options(companies: 30, outputDirectory: output, language: .en, seed: 7,
-                                                         printReports: true),
-                                   log: { lines.append($0) })
+        let (outcome, lines) = try await Self.runDemo(fixture, Demo.Options(companies: 30, outputDirectory: output, language: .en, seed: 7,
+                                                                           printReports: true))
         #expect(outcome.tenants.map(\.slug) == ["huaxia-cloud", "jinghong-it", "nanfeng-ops"])
         #expect(outcome.companies.values.reduce(0, +) == 30)
         #expect(outcome.nights.count == 6)
@@ -89,12 +103,22 @@ struct DemoTests {
             SELECT count(*) FROM inspection_events WHERE actor = 'demo-operator' AND kind = 'requeued'
             """)
         #expect(requeueNotes == String(outcome.requeued))
+        // The nights went through the adapter to the simulator: signed requests, none refused, one order per
+        // submitted inspection, the figures printed.
+        let cloud = outcome.cloud
+        #expect(cloud.signed > 0 && cloud.refusedSignatures == 0 && cloud.orders > 0 && cloud.paid > 0, "\(cloud)")
+        // Each idempotency key's submission is one `submitted` event: the cloud made exactly one order for each.
+        let submitted = Int(try fixture.scalar("SELECT count(*) FROM inspection_events WHERE kind = 'submitted'") ?? "") ?? -1
+        #expect(cloud.orders == submitted, "orders \(cloud.orders), submissions \(submitted)")
+        #expect(try fixture.scalar("SELECT count(*) FROM inspections WHERE console_ticket !~ '^[0-9]+$'") == "0", "tickets are the cloud's order ids")
+        #expect(lines.contains { $0.hasPrefix("cloud simulator: http://127.0.0.1:") })
+        #expect(lines.contains { $0.hasPrefix("  cloud: ") && $0.contains("requests signed") })
+        #expect(lines.contains { $0.hasPrefix("simulated nights, the cloud's figures: ") })
+        print(lines.filter { $0.contains("cloud") }.joined(separator: "\n"))
 
         // Running it again resets the demo agencies instead of failing or doubling.
-        let again = try Demo.run(database: fixture.database,
-                                 options: Demo.Options(companies: 30, outputDirectory: output, language: .zh, seed: 7,
-                                                       printReports: false),
-                                 log: { _ in })
+        let (again, _) = try await Self.runDemo(fixture, Demo.Options(companies: 30, outputDirectory: output, language: .zh, seed: 7,
+                                                                     printReports: false))
         #expect(try fixture.scalar("SELECT count(*) FROM tenants") == "3")
         #expect(try fixture.scalar("SELECT count(*) FROM companies") == "30")
         #expect(again.nights.last?.totals == outcome.nights.last?.totals, "the demo is deterministic for a seed")

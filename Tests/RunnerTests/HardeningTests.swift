@@ -14,10 +14,12 @@ import NianjianTestSupport
 import Testing
 
 /// A night runner built in this process, with its console kept for the test to switch an outage on and off.
+/// `memory`: the console's memory (one console shared by several runners, or by a runner and the next one).
 private func makeRunner(_ database: Database, _ job: JobDefinition, runnerId: String = NightRunner.defaultRunnerId(),
-                        capture: LogCapture? = nil) -> (runner: NightRunner, console: MockConsole) {
+                        capture: LogCapture? = nil, memory: InMemoryConsoleMemory = InMemoryConsoleMemory())
+    -> (runner: NightRunner, console: MockConsole) {
     let clock = AsOfBusinessClock(date: Scenario.asOf, nightStartHour: job.nightStartHour)
-    let console = MockConsole(settings: job.console, memory: PostgresConsoleMemory(database: database), clock: clock)
+    let console = MockConsole(settings: job.console, memory: memory, clock: clock)
     var logger = Logger(label: "test.hardening")
     logger.logLevel = ProcessInfo.processInfo.environment["NJ_TEST_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .critical
     if let capture { logger = capture.logger(label: "test.hardening") }
@@ -53,7 +55,8 @@ struct HardeningTests {
             $0.databaseRetrySeconds = 20
         }
         let capture = LogCapture()
-        let (runner, _) = makeRunner(db, job, capture: capture)
+        let memory = InMemoryConsoleMemory()
+        let (runner, _) = makeRunner(db, job, capture: capture, memory: memory)
         let database = db
         let total = try Scenario.scalar(db, "SELECT count(*) FROM inspections")
         async let outcome: Result<RunSummary, any Error> = offThePool { Result { try runner.run() } }
@@ -84,13 +87,13 @@ struct HardeningTests {
             let text = "\(error)"
             #expect(error is RunnerError && text.hasPrefix("The run stopped: the database failed during"), "unclear failure: \(text)")
             print("PostgreSQL restart: the run stopped with: \(text.split(separator: "\n").first ?? "")")
-            let summary = try makeRunner(db, job).runner.run()
+            let summary = try makeRunner(db, job, memory: memory).runner.run()
             runs += 1
             #expect(summary.status == "completed")
         }
-        try checkNightCompleted(db)
+        try checkNightCompleted(db, console: memory)
         #expect(try Scenario.scalar(db, "SELECT count(*) FROM inspections WHERE state = 'failed'") == 0)
-        #expect(try Scenario.scalar(db, "SELECT max(submit_count) FROM mock_console_submissions") <= 40)
+        #expect((memory.submissionCounts.values.max() ?? 0) <= 40)
         print("PostgreSQL restart: restarted with \(restartedAt) approved of 300; \(runs) run(s); states \(try Scenario.states(db)); "
               + "\(try injectedFaults(db)) transient errors survived")
     }
@@ -213,7 +216,7 @@ struct HardeningTests {
         _ = try await runNight(db, testJob())
         let job = testJob { $0.shutdownGraceSeconds = 20 }
         let clock = AsOfBusinessClock(date: Scenario.asOf, nightStartHour: job.nightStartHour)
-        let console = MockConsole(settings: job.console, memory: PostgresConsoleMemory(database: db), clock: clock)
+        let console = MockConsole(settings: job.console, memory: InMemoryConsoleMemory(), clock: clock)
         var logger = Logger(label: "test.hardening")
         logger.logLevel = .critical
         // Watching: nothing is due, so it claims again every few seconds.
@@ -321,7 +324,9 @@ struct HardeningTests {
         let job = testJob { $0.claimBatch = 250; $0.writeBatch = 250; $0.leaseSeconds = 60; $0.heartbeatSeconds = 5 }
         let databases = (0..<4).map { _ in handle.open(maximumConnections: 4) }
         defer { databases.forEach { $0.close() } }
-        let runners = databases.enumerated().map { makeRunner($0.element, job, runnerId: "four-\($0.offset)").runner }
+        // Four runners, one cloud: their consoles share one memory.
+        let memory = InMemoryConsoleMemory()
+        let runners = databases.enumerated().map { makeRunner($0.element, job, runnerId: "four-\($0.offset)", memory: memory).runner }
         let summaries = try await withThrowingTaskGroup(of: RunSummary.self) { group in
             for runner in runners { group.addTask { try await offThePool { try runner.run() } } }
             var all: [RunSummary] = []
@@ -331,8 +336,8 @@ struct HardeningTests {
         let seconds = Date().timeIntervalSince(loaded)
         #expect(summaries.allSatisfy { $0.status == "completed" })
         #expect(try Scenario.states(loader) == ["approved": 20_000])
-        #expect(try Scenario.scalar(loader, "SELECT count(*) FROM mock_console_submissions") == 20_000)
-        #expect(try Scenario.scalar(loader, "SELECT max(submit_count) FROM mock_console_submissions") == 1)
+        #expect(memory.submissionCounts.count == 20_000)
+        #expect(memory.submissionCounts.values.max() == 1)
         let processedTwice = try Scenario.scalar(loader, """
             SELECT count(*) FROM (SELECT 1 FROM inspection_events WHERE kind IN ('validated', 'submitted', 'approved')
                                    GROUP BY tenant_id, inspection_id HAVING count(*) <> 3) x

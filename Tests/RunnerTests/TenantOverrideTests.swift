@@ -39,6 +39,10 @@ final class RecordingConsole: ConsoleAdapter, @unchecked Sendable {
         inner.submit(request) { [self] result in end(request.account); completion(result) }
     }
 
+    func queryStatus(_ queries: [StatusQuery], completion: @escaping @Sendable ([StatusAnswer]) -> Void) {
+        inner.queryStatus(queries, completion: completion)
+    }
+
     func poll(_ request: PollRequest, completion: @escaping @Sendable (Result<ReviewStatus, ConsoleError>) -> Void) {
         begin(request.account, .poll)
         inner.poll(request) { [self] result in end(request.account); completion(result) }
@@ -65,7 +69,7 @@ final class RecordingConsole: ConsoleAdapter, @unchecked Sendable {
 private func runRecorded(_ database: Database, _ job: JobDefinition, asOf: CivilDate = Scenario.asOf) async throws
     -> (RunSummary, RecordingConsole) {
     let clock = AsOfBusinessClock(date: asOf, nightStartHour: job.nightStartHour)
-    let console = RecordingConsole(MockConsole(settings: job.console, memory: PostgresConsoleMemory(database: database), clock: clock))
+    let console = RecordingConsole(MockConsole(settings: job.console, memory: InMemoryConsoleMemory(), clock: clock))
     var logger = Logger(label: "test.overrides")
     logger.logLevel = ProcessInfo.processInfo.environment["NJ_TEST_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .critical
     let runner = NightRunner(database: database, console: console, clock: clock,
