@@ -8,9 +8,10 @@ import NianjianStore
 /// Opening the database the way every command does: DATABASE_URL, or the embedded cluster.
 enum CommandDatabase {
     /// Resolves, connects and checks the schema is current. Errors are user-facing (bilingual, no secrets).
-    static func open(requireCurrentSchema: Bool = true, maximumConnections: Int = 4) throws -> Database {
+    static func open(requireCurrentSchema: Bool = true, maximumConnections: Int = 4, settings: SessionSettings? = nil) throws -> Database {
         let location = try DatabaseLocation.resolve()
-        let database = Database(location.connectionString, maximumConnections: maximumConnections)
+        let connection = settings.map { location.connectionString.with($0) } ?? location.connectionString
+        let database = Database(connection, maximumConnections: maximumConnections)
         if requireCurrentSchema {
             try database.requireCurrentSchema()
         }
