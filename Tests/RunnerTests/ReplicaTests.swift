@@ -1,5 +1,6 @@
 import Foundation
 import NianjianDomain
+import NianjianOperations
 import NianjianPostgres
 import NianjianStore
 import NianjianTestSupport
@@ -48,6 +49,10 @@ struct ReplicaTests {
         let reader = Database(ConnectionString(readURL), maximumConnections: 1)
         defer { reader.close() }
         #expect(try reader.runBlocking { try $0.query("SELECT pg_is_in_recovery()")[0].bool(0) } == true)
+        // What the web console's report pages build on the read database (`WebConsole.readDatabase`).
+        let summary = try ReportBuilder.platformSummary(database: reader, asOf: Scenario.asOf, replicaMark: true)
+        #expect(summary.replicaReplayAt?.hasPrefix("20") == true && summary.rows.count == 2)
+        #expect(try ReportBuilder.platformSummary(database: primary, asOf: Scenario.asOf, replicaMark: true).replicaReplayAt == nil)
         // A command that writes, given only the read URL, is refused with a clear message (never the embedded cluster).
         let refused = try await offThePool {
             try Child.run(["run", "--job", job, "--as-of", "2026-12-02", "--json"], url: nil,
