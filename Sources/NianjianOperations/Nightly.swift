@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import NianjianConsole
 import NianjianDomain
+import NianjianPostgres
 import NianjianRunner
 import NianjianStore
 
@@ -15,6 +16,9 @@ public enum Nightly {
                            environment: [String: String] = ProcessInfo.processInfo.environment,
                            mockMemory: InMemoryConsoleMemory? = nil,
                            onProgress: (@Sendable (RunProgress) -> Void)? = nil) throws -> RunSummary {
+        // The job's session limits (timeouts, prepared statements) on every connection of the night.
+        let (database, owned) = sessions(database, job)
+        defer { if owned { database.close() } }
         let clock: any BusinessClock = asOf.map { AsOfBusinessClock(date: $0, nightStartHour: job.nightStartHour) } ?? SystemBusinessClock()
         if job.planFirst {
             // Services that came due since the last night get their inspection before claiming starts.
@@ -36,5 +40,13 @@ public enum Nightly {
             logger.info("cloud calls", metadata: counters.mapValues { .stringConvertible($0) })
         }
         return summary
+    }
+
+    /// A database whose sessions set the job's limits: `database` itself when they already do (the caller
+    /// opened it with them), else a new pool on the same server, closed when the night ends.
+    static func sessions(_ database: Database, _ job: JobDefinition) -> (database: Database, owned: Bool) {
+        let wanted = database.connectionString.with(job.database.sessionSettings)
+        if wanted.settings == database.connectionString.settings { return (database, false) }
+        return (Database(wanted, maximumConnections: database.pool.maximumConnections, logger: database.logger), true)
     }
 }

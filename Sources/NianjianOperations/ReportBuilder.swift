@@ -105,7 +105,9 @@ public enum ReportBuilder {
     }
 
     /// `report --all`: one row per tenant, each read through its own row-level security.
-    public static func platformSummary(database: Database, asOf: CivilDate?) throws -> PlatformSummary {
+    /// With `replicaMark`, a summary read on a standby carries the standby's replay time (its staleness).
+    public static func platformSummary(database: Database, asOf: CivilDate?, replicaMark: Bool = false) throws -> PlatformSummary {
+        let replayed = replicaMark ? try database.runBlocking { try ReplicaQueries.replayMark($0) } : nil
         let rows = try database.runBlocking { session in
             try TenantQueries.listTenants(session).map { tenant in
                 let row = try session.asTenant(tenant.id) { try ReportQueries.selectPlatformRow(session) }
@@ -113,7 +115,9 @@ public enum ReportBuilder {
                                    renewalTotal: row.renewalTotal, lastRunAt: row.lastRunAt?.description)
             }
         }
-        return PlatformSummary(asOf: asOf, rows: rows)
+        var summary = PlatformSummary(asOf: asOf, rows: rows)
+        summary.replicaReplayAt = replayed
+        return summary
     }
 
     /// Decodes stored findings (a JSON array of `Finding`, as the runner's JSONEncoder wrote them).

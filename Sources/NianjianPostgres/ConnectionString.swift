@@ -8,15 +8,33 @@ public struct ConnectionString: Sendable, CustomStringConvertible {
 
     /// A database name that replaces the one in `raw` (to reach another database of the same server).
     public let databaseOverride: String?
+    /// `raw` without Nianjian's own parameters (`nianjian_prepare`): what libpq is given.
+    public let libpq: String
+    /// What every session of this string sets, and whether it may keep session state.
+    public let settings: SessionSettings
 
     public init(_ raw: String, database: String? = nil) {
+        let split = NianjianParameters.split(raw)
+        self.init(raw: raw, libpq: split.libpq, settings: split.settings, database: database)
+    }
+
+    private init(raw: String, libpq: String, settings: SessionSettings, database: String?) {
         self.raw = raw
+        self.libpq = libpq
+        self.settings = settings
         self.databaseOverride = database
         self.secrets = ConnectionString.findSecrets(in: raw)
     }
 
     /// The same server and credentials, another database.
-    public func database(_ name: String) -> ConnectionString { ConnectionString(raw, database: name) }
+    public func database(_ name: String) -> ConnectionString {
+        ConnectionString(raw: raw, libpq: libpq, settings: settings, database: name)
+    }
+
+    /// The same string with `extra`'s explicit settings on top (a job file's timeouts, its `prepared_statements`).
+    public func with(_ extra: SessionSettings) -> ConnectionString {
+        ConnectionString(raw: raw, libpq: libpq, settings: settings.merged(with: extra), database: databaseOverride)
+    }
 
     /// The same string with the password replaced by `***`, fit for logs and errors.
     public var redacted: String {

@@ -17,11 +17,16 @@ public struct EmbeddedPostgres: Sendable {
         public var databaseName: String = "nianjian"
         /// Roles other than `postgres` log in with a password (the test cluster, to test bad passwords).
         public var passwordsForOtherRoles: Bool = false
+        /// TCP addresses to listen on besides the socket (e.g. 127.0.0.1 for a replicated pair); none by default.
+        public var listenAddresses: String = ""
+        /// More postgresql.conf lines, after ours (later lines win).
+        public var extraSettings: [String] = []
 
         public init(home: String, durable: Bool = true, port: Int = 5432, databaseName: String = "nianjian",
-                    passwordsForOtherRoles: Bool = false) {
+                    passwordsForOtherRoles: Bool = false, listenAddresses: String = "", extraSettings: [String] = []) {
             self.home = home; self.durable = durable; self.port = port; self.databaseName = databaseName
             self.passwordsForOtherRoles = passwordsForOtherRoles
+            self.listenAddresses = listenAddresses; self.extraSettings = extraSettings
         }
     }
 
@@ -102,6 +107,36 @@ public struct EmbeddedPostgres: Sendable {
         guard result.status == 0 else { throw Failure(description: "pg_ctl stop failed: \(result.output)") }
     }
 
+    /// Makes this (not yet initialised) cluster a streaming standby of `primary`: `pg_basebackup -R` over the
+    /// primary's socket, then this cluster's own port, socket and listen addresses; start it with `start()`.
+    public func cloneAsStandby(of primary: EmbeddedPostgres) throws {
+        guard !isInitialized else { throw Failure(description: "\(dataDirectory) already holds a cluster") }
+        try prepareFolders()
+        let backup = try run(binaries + "/pg_basebackup", ["-D", dataDirectory, "-R", "-X", "stream", "-c", "fast",
+                                                          "-h", primary.socketDirectory, "-p", String(primary.options.port),
+                                                          "-U", "postgres", "--no-sync"])
+        guard backup.status == 0 else { throw Failure(description: "pg_basebackup failed (exit \(backup.status)):\n\(backup.output)") }
+        let own = """
+
+            # Written by nianjian: this standby's own place (the primary's settings were copied with its files).
+            port = \(options.port)
+            unix_socket_directories = '\(socketDirectory)'
+            listen_addresses = '\(options.listenAddresses)'
+            \(options.extraSettings.joined(separator: "\n"))
+
+            """
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: dataDirectory + "/postgresql.auto.conf"))
+        defer { try? handle.close() }
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data(own.utf8))
+    }
+
+    /// Promotes a standby to primary and waits until it takes writes (`pg_ctl promote -w`).
+    public func promote() throws {
+        let result = try run(binaries + "/pg_ctl", ["promote", "-D", dataDirectory, "-w", "-t", "60"])
+        guard result.status == 0 else { throw Failure(description: "pg_ctl promote failed: \(result.output)") }
+    }
+
     /// Removes the cluster's files (test clusters).
     public func destroy() {
         try? stop(immediate: true)
@@ -135,7 +170,7 @@ public struct EmbeddedPostgres: Sendable {
         var settings = """
 
             # Written by nianjian: a private cluster reached through a unix socket only.
-            listen_addresses = ''
+            listen_addresses = '\(options.listenAddresses)'
             unix_socket_directories = '\(socketDirectory)'
             port = \(options.port)
             max_connections = 200
@@ -150,6 +185,7 @@ public struct EmbeddedPostgres: Sendable {
                 full_page_writes = off
                 """
         }
+        if !options.extraSettings.isEmpty { settings += "\n" + options.extraSettings.joined(separator: "\n") }
         if options.passwordsForOtherRoles {
             let hba = "local all postgres trust\nlocal all all scram-sha-256\n"
             try Data(hba.utf8).write(to: URL(fileURLWithPath: dataDirectory + "/pg_hba.conf"))

@@ -112,7 +112,7 @@ public final class PostgresConnection: @unchecked Sendable {
         // connect_timeout comes before dbname so that a value in the user's string wins.
         // A second dbname is a plain database name that overrides the one in the expanded string.
         var keywords = ["connect_timeout", "dbname", "client_encoding", "fallback_application_name"]
-        var values = ["10", connectionString.raw, "UTF8", "nianjian"]
+        var values = ["10", connectionString.libpq, "UTF8", "nianjian"]
         if let database = connectionString.databaseOverride {
             keywords.append("dbname"); values.append(database)
         }
@@ -132,8 +132,9 @@ public final class PostgresConnection: @unchecked Sendable {
                                 hint: "check DATABASE_URL (host, port, user, password, database) and that the server is running")
         }
         handle = newHandle
-        // Timestamps come back in UTC and ISO form whatever the server's settings.
-        let setup = PQexec(newHandle, "SET TimeZone TO 'UTC'; SET DateStyle TO 'ISO, YMD'; SET IntervalStyle TO 'iso_8601'; SET client_min_messages TO warning")
+        // Timestamps come back in UTC and ISO form whatever the server's settings; the timeouts asked for. Behind a
+        // transaction pooler this lands on one server connection only: every transaction repeats it (SET LOCAL).
+        let setup = PQexec(newHandle, connectionString.settings.sessionSQL)
         let status = PQresultStatus(setup)
         PQclear(setup)
         if status != PGRES_COMMAND_OK {
@@ -144,6 +145,24 @@ public final class PostgresConnection: @unchecked Sendable {
     }
 
     // MARK: - Statement execution (on queue)
+
+    /// A statement of `PostgresSession.query`: named and prepared once per connection, or, when the session
+    /// cannot be relied on (transaction pooling), unnamed and inside a transaction that carries the settings.
+    fileprivate func statement(_ sql: String, _ binds: [PostgresBind]) throws -> PostgresResult {
+        let settings = connectionString.settings
+        if settings.preparedStatements { return try execute(sql, binds, prepare: true) }
+        if transactionDepth > 0 { return try execute(sql, binds, prepare: false) }
+        try beginTransaction()
+        let result: PostgresResult
+        do {
+            result = try execute(sql, binds, prepare: false)
+        } catch {
+            do { try endTransaction(commit: false) } catch { resetTransactionDepth() }
+            throw error
+        }
+        try endTransaction(commit: true)
+        return result
+    }
 
     fileprivate func execute(_ sql: String, _ binds: [PostgresBind], prepare: Bool) throws -> PostgresResult {
         dispatchPrecondition(condition: .onQueue(queue))
@@ -179,7 +198,9 @@ public final class PostgresConnection: @unchecked Sendable {
             try check(result, sql: sql)
         } catch {
             PQclear(result)
-            if PQstatus(handle) != CONNECTION_OK { closeOnQueue() }
+            // A read-only server (a demoted primary, a standby behind a proxy) is dropped like a lost one: the
+            // next connection finds the primary again (target_session_attrs=read-write).
+            if PQstatus(handle) != CONNECTION_OK || (error as? PostgresError)?.isReadOnlyServer == true { closeOnQueue() }
             throw error
         }
         return PostgresResult(handle: result)
@@ -260,7 +281,9 @@ public final class PostgresConnection: @unchecked Sendable {
 
     fileprivate func beginTransaction() throws {
         if transactionDepth == 0 {
-            _ = try execute("BEGIN", [], prepare: false)
+            // Without a reliable session the settings travel with every transaction (one round trip with BEGIN).
+            let settings = connectionString.settings
+            _ = try execute(settings.preparedStatements ? "BEGIN" : "BEGIN; " + settings.transactionSQL, [], prepare: false)
         } else {
             _ = try execute("SAVEPOINT nj_\(transactionDepth)", [], prepare: false)
         }
@@ -289,7 +312,7 @@ public struct PostgresSession {
     /// Runs a statement with bound parameters (a prepared statement, cached per connection).
     @discardableResult
     public func query(_ sql: String, _ binds: [PostgresBind] = []) throws -> PostgresResult {
-        try connection.execute(sql, binds, prepare: true)
+        try connection.statement(sql, binds)
     }
 
     /// Runs a statement with bound parameters, planned afresh for these values and the tables' current size
@@ -330,78 +353,6 @@ public struct PostgresSession {
                 CopyTextEncoder.append(row: row, to: &buffer)
             }
             return true
-        }
-    }
-}
-
-enum CopyTextEncoder {
-    /// Appends a row in COPY text format: tab-separated, `\N` for NULL, backslash escapes.
-    static func append(row: [String?], to buffer: inout [UInt8]) {
-        for (index, field) in row.enumerated() {
-            if index > 0 { buffer.append(9) }
-            guard let field else { buffer.append(contentsOf: [92, 78]); continue }
-            for byte in field.utf8 {
-                switch byte {
-                case 92: buffer.append(contentsOf: [92, 92])
-                case 9: buffer.append(contentsOf: [92, 116])
-                case 10: buffer.append(contentsOf: [92, 110])
-                case 13: buffer.append(contentsOf: [92, 114])
-                default: buffer.append(byte)
-                }
-            }
-        }
-        buffer.append(10)
-    }
-}
-
-/// Calls `body` with a NULL-terminated array of C strings.
-func withCStringArray<R>(_ strings: [String], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> R) -> R {
-    let duplicates = strings.map { strdup($0) }
-    defer { duplicates.forEach { free($0) } }
-    var pointers: [UnsafePointer<CChar>?] = duplicates.map { $0.map { UnsafePointer($0) } }
-    pointers.append(nil)
-    return pointers.withUnsafeBufferPointer { buffer in
-        guard let base = buffer.baseAddress else { preconditionFailure("a non-empty array has storage") }
-        return body(base)
-    }
-}
-
-/// Lays out bound parameters as libpq wants them: values, lengths, formats (1 = binary for bytea).
-func withParameters<R>(_ binds: [PostgresBind],
-                       _ body: (UnsafePointer<UnsafePointer<CChar>?>?, UnsafePointer<Int32>?, UnsafePointer<Int32>?) -> R) -> R {
-    var allocations: [UnsafeMutableRawPointer] = []
-    var byteAllocations: [UnsafeMutableRawPointer] = []
-    defer {
-        allocations.forEach { free($0) }
-        byteAllocations.forEach { $0.deallocate() }
-    }
-    var values: [UnsafePointer<CChar>?] = []
-    var lengths: [Int32] = []
-    var formats: [Int32] = []
-    values.reserveCapacity(binds.count)
-    for bind in binds {
-        switch bind {
-        case .null:
-            values.append(nil); lengths.append(0); formats.append(0)
-        case .text(let text):
-            let copy = strdup(text)
-            if let copy { allocations.append(UnsafeMutableRawPointer(copy)) }
-            values.append(copy.map { UnsafePointer($0) }); lengths.append(0); formats.append(0)
-        case .bytes(let bytes):
-            let memory = UnsafeMutableRawPointer.allocate(byteCount: max(bytes.count, 1), alignment: 1)
-            bytes.withUnsafeBytes { source in
-                if let base = source.baseAddress { memory.copyMemory(from: base, byteCount: bytes.count) }
-            }
-            byteAllocations.append(memory)
-            values.append(UnsafePointer(memory.assumingMemoryBound(to: CChar.self)))
-            lengths.append(Int32(bytes.count)); formats.append(1)
-        }
-    }
-    return values.withUnsafeBufferPointer { valuePointer in
-        lengths.withUnsafeBufferPointer { lengthPointer in
-            formats.withUnsafeBufferPointer { formatPointer in
-                body(valuePointer.baseAddress, lengthPointer.baseAddress, formatPointer.baseAddress)
-            }
         }
     }
 }

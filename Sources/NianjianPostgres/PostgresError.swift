@@ -40,9 +40,17 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDeb
         return sqlState.hasPrefix("08") || sqlState == "57P01" || sqlState == "57P02" || sqlState == "57P03"
     }
 
-    /// True when trying again may succeed: a lost connection, a deadlock, a serialization failure.
+    /// SQLSTATE 25006 (read_only_sql_transaction): the server this connection reached no longer takes writes
+    /// (a primary demoted by a failover, a standby). The connection is dropped; a new one finds the primary.
+    public var isReadOnlyServer: Bool { sqlState == "25006" }
+
+    /// A limit of ours fired: 57014 (statement_timeout, or a cancel) or 55P03 (lock_timeout, NOWAIT).
+    public var isTimeout: Bool { sqlState == "57014" || sqlState == "55P03" }
+
+    /// True when trying again may succeed: a lost connection, a read-only server (failover), a deadlock, a
+    /// serialization failure, a statement or lock timeout (a lock held by someone else, a slow moment).
     public var isTransient: Bool {
-        isConnectionLoss || sqlState == "40P01" || sqlState == "40001" || sqlState == "55P03"
+        isConnectionLoss || isReadOnlyServer || isTimeout || sqlState == "40P01" || sqlState == "40001"
     }
 
     public var description: String {

@@ -12,7 +12,9 @@ extension ReportRenderer {
 
         body += "<header>\n<h1>\(e(l.title)) — \(e(report.tenantName))</h1>\n"
         body += "<p class=\"meta\">\(e(l.tenant)): \(e(report.tenantSlug)) · \(e(l.asOf)) \(report.asOf) · "
-        body += "\(e(l.cycle)) \(report.cycle)</p>\n</header>\n"
+        body += "\(e(l.cycle)) \(report.cycle)</p>\n"
+        if let replayed = report.replicaReplayAt { body += "<p class=\"meta\">\(e(replicaLine(replayed, language)))</p>\n" }
+        body += "</header>\n"
 
         // Summary cards.
         body += "<section class=\"cards\">\n"
@@ -157,6 +159,7 @@ extension ReportRenderer {
         let l = ReportLabels.forLanguage(language)
         var body = "<header>\n<h1>\(e(l.platformTitle))</h1>\n"
         if let asOf = summary.asOf { body += "<p class=\"meta\">\(e(l.asOf)) \(asOf)</p>\n" }
+        if let replayed = summary.replicaReplayAt { body += "<p class=\"meta\">\(e(replicaLine(replayed, language)))</p>\n" }
         body += "</header>\n"
         let totals = summary.totalCounts
         body += htmlTable(

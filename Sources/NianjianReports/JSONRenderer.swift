@@ -139,7 +139,7 @@ extension ReportRenderer {
             ("review_days", reviewDays),
             ("runs", .array(runs)),
             ("nightly_progress", .array(progress)),
-        ])
+        ] + replicaField(report.replicaReplayAt))
     }
 
     /// `report --all --format json`:
@@ -167,7 +167,12 @@ extension ReportRenderer {
                 ("total", .int(totals.values.reduce(0, +))),
                 ("renewal_total", .string(summary.totalRenewal.yuanString)),
             ])),
-        ])
+        ] + replicaField(summary.replicaReplayAt))
         return value.serialized()
+    }
+
+    /// `"replica_replay_at"`, only for a report read from a standby.
+    static func replicaField(_ replayed: String?) -> [(String, JSONValue)] {
+        replayed.map { [("replica_replay_at", JSONValue.string($0))] } ?? []
     }
 }

@@ -16,6 +16,7 @@ extension ReportRenderer {
 
         lines.append(TerminalText.sanitize("\(l.title) — \(report.tenantName) (\(report.tenantSlug))"))
         lines.append("\(l.asOf) \(report.asOf) · \(l.cycle) \(report.cycle)")
+        if let replayed = report.replicaReplayAt { lines.append(replicaLine(replayed, language)) }
 
         heading(l.countsSection)
         var counts = TextTable([.init(header: l.state), .init(header: l.count, alignment: .right)])
@@ -120,6 +121,7 @@ extension ReportRenderer {
     public static func platformTable(_ summary: PlatformSummary, language: Language) -> String {
         let l = ReportLabels.forLanguage(language)
         var lines = [l.platformTitle + (summary.asOf.map { " · \(l.asOf) \($0)" } ?? "")]
+        if let replayed = summary.replicaReplayAt { lines.append(replicaLine(replayed, language)) }
         var columns: [TextTable.Column] = [.init(header: l.tenant), .init(header: l.tenantName, maxWidth: 24)]
         columns += InspectionState.allCases.map { .init(header: l.stateName($0), alignment: .right) }
         columns += [.init(header: l.total, alignment: .right), .init(header: l.renewalTotal, alignment: .right),
@@ -134,5 +136,11 @@ extension ReportRenderer {
                         + [String(totals.values.reduce(0, +)), summary.totalRenewal.yuanString, ""]]
         lines += summary.rows.isEmpty ? ["  " + l.none] : table.render()
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The staleness mark of a report read from a standby.
+    static func replicaLine(_ replayed: String, _ language: Language) -> String {
+        language == .zh ? "只读副本：数据截至 \(TerminalText.sanitize(replayed))（副本最后回放的事务时间），可能落后于主库"
+                        : "read replica: data as of \(TerminalText.sanitize(replayed)) (the replica's last replayed transaction); the primary may be ahead"
     }
 }

@@ -31,6 +31,9 @@ public struct TenantReport: Hashable, Sendable, Codable {
     public var recentRuns: [RunSummary]
     /// One entry per night, oldest first (as given), for the progress chart.
     public var nightlyProgress: [NightProgress]
+    /// Read from a standby: its last replayed transaction's time (`pg_last_xact_replay_timestamp()`), the
+    /// report's staleness mark; nil when read from the primary.
+    public var replicaReplayAt: String? = nil
 
     public init(tenantSlug: String, tenantName: String, asOf: CivilDate, cycle: Int,
                 counts: [InspectionState: Int] = [:], approved: [ApprovedItem] = [], renewalTotal: Money? = nil,
@@ -275,6 +278,8 @@ public struct NightProgress: Hashable, Sendable, Codable {
 public struct PlatformSummary: Hashable, Sendable, Codable {
     public var asOf: CivilDate?
     public var rows: [PlatformRow]
+    /// As `TenantReport.replicaReplayAt`.
+    public var replicaReplayAt: String? = nil
 
     public init(asOf: CivilDate? = nil, rows: [PlatformRow]) {
         self.asOf = asOf; self.rows = rows

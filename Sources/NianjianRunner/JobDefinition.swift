@@ -35,6 +35,8 @@ public struct JobDefinition: Sendable {
     public var consoleAdapter = "mock"
     /// Where the cloud is, for the `aliyun` and `simulator` adapters.
     public var cloud = CloudSettings()
+    /// Session limits (statement, lock, idle-in-transaction timeouts) and prepared statements.
+    public var database = JobDatabaseSettings()
 
     public init() {}
 
@@ -196,7 +198,7 @@ private struct JobReader {
 
     mutating func read(_ root: Node, into job: inout JobDefinition) throws {
         let top = ["name", "plan_first", "plan_window_days", "night_hours", "night_start_hour", "concurrency", "rate_limits",
-                   "retry", "poll", "lease", "batch", "shutdown_grace_seconds", "database_retry_seconds", "console"]
+                   "retry", "poll", "lease", "batch", "shutdown_grace_seconds", "database_retry_seconds", "database", "console"]
         for (key, _, value) in try mapping(root, "", allowed: top) {
             switch key {
             case "name": job.name = try text(value, key)
@@ -250,6 +252,16 @@ private struct JobReader {
                     case "claim": job.claimBatch = try integer(node, "batch.claim", min: 1, max: 100_000)
                     case "write": job.writeBatch = try integer(node, "batch.write", min: 1, max: 100_000)
                     default: job.flushMilliseconds = try number(node, "batch.flush_milliseconds", min: 0, max: 60_000)
+                    }
+                }
+            case "database":
+                for (sub, _, node) in try mapping(value, key, allowed: JobDatabaseSettings.keys) {
+                    switch sub {
+                    case "statement_timeout_seconds": job.database.statementTimeoutSeconds = try number(node, "database.\(sub)", min: 0, max: 86_400)
+                    case "lock_timeout_seconds": job.database.lockTimeoutSeconds = try number(node, "database.\(sub)", min: 0, max: 86_400)
+                    case "idle_in_transaction_timeout_seconds":
+                        job.database.idleInTransactionTimeoutSeconds = try number(node, "database.\(sub)", min: 0, max: 86_400)
+                    default: job.database.preparedStatements = try bool(node, "database.prepared_statements")
                     }
                 }
             case "console":

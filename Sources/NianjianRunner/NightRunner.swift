@@ -99,6 +99,8 @@ public final class NightRunner: @unchecked Sendable {
     var doneCount = 0
     var totalDue = 0
     var fencedOut = 0
+    /// Every lease token this run's claims returned: a lease of ours under another token is a lost claim's.
+    var receivedTokens = Set<Int64>()
     var byTenantState: [Int64: [String: Int]] = [:]
     var summary: RunSummary?
     var timers: [DispatchSourceTimer] = []

@@ -15,8 +15,21 @@ extension NightRunner {
         let size = claimedCount == 0 ? max(1, job.claimBatch / 4) : job.claimBatch
         let request = ClaimRequest(owner: options.runnerId, leaseSeconds: job.leaseSeconds, batchSize: size,
                                    now: clock.now(), tenantIds: tenantIds)
-        databaseCall("claim", { try $0.claim(request) }) { [self] claimed in
+        // A claim retried after a lost connection may have committed the first time: before claiming again, the
+        // retry adopts what this runner holds under a token it never received (same owner, same token).
+        let owner = options.runnerId, lease = job.leaseSeconds
+        let retry: @Sendable () -> @Sendable (any RunnerStoreSession) throws -> [ClaimedInspection] = { [self] in
+            let known = Array(receivedTokens)
+            var fresh = request
+            fresh.now = clock.now()
+            return { [fresh] session in
+                let adopted = try session.adoptLeases(owner: owner, knownTokens: known, leaseSeconds: lease)
+                return adopted + (try session.claim(fresh))
+            }
+        }
+        databaseCall("claim", { try $0.claim(request) }, retry: retry) { [self] claimed in
             claiming = false
+            receivedTokens.formUnion(claimed.map(\.leaseToken))
             claimedCount += claimed.count
             held += claimed.count
             if claimed.isEmpty {
@@ -96,8 +109,8 @@ extension NightRunner {
 
     func rescueThenClaim() {
         let now = clock.now(), actor = "rescuer:\(options.runnerId)"
-        let lease = job.leaseSeconds
-        databaseCall("rescue", { try $0.rescueExpiredLeases(businessNow: now, actor: actor, leaseSeconds: lease) }) { [self] _ in
+        let lease = job.leaseSeconds, owner = options.runnerId
+        databaseCall("rescue", { try $0.extendThenRescue(owner: owner, businessNow: now, actor: actor, leaseSeconds: lease) }) { [self] _ in
             claim()
             if held == 0 && !claiming { checkIdle() }
         }

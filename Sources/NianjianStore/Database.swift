@@ -14,6 +14,14 @@ public struct DatabaseLocation: Sendable {
         if let url = environment["DATABASE_URL"], !url.trimmingCharacters(in: .whitespaces).isEmpty {
             return DatabaseLocation(connectionString: ConnectionString(url), embedded: nil)
         }
+        // A read URL alone must not send writes to a private embedded cluster nobody reads.
+        if let read = environment["NIANJIAN_READ_DATABASE_URL"], !read.trimmingCharacters(in: .whitespaces).isEmpty {
+            throw DatabaseLocationError(description: """
+                NIANJIAN_READ_DATABASE_URL is set but DATABASE_URL is not: the read URL serves reports only (it may name a \
+                standby); this command writes, so set DATABASE_URL to the primary.
+                已设置 NIANJIAN_READ_DATABASE_URL 但未设置 DATABASE_URL：只读地址仅用于报告（可能指向备库）；此命令需要写入，请将 DATABASE_URL 设为主库地址。
+                """)
+        }
         let server = try EmbeddedPostgres(options: .init(home: embeddedHome(environment: environment)))
         return DatabaseLocation(connectionString: try start(server), embedded: server)
     }
@@ -28,6 +36,15 @@ public struct DatabaseLocation: Sendable {
         return connectionString
     }
 
+    /// Where reports read: `NIANJIAN_READ_DATABASE_URL` (a standby, or `target_session_attrs=prefer-standby`)
+    /// when set, else the same place as everything else. Nothing that writes uses it.
+    public static func resolveRead(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> DatabaseLocation {
+        if let url = environment["NIANJIAN_READ_DATABASE_URL"], !url.trimmingCharacters(in: .whitespaces).isEmpty {
+            return DatabaseLocation(connectionString: ConnectionString(url), embedded: nil)
+        }
+        return try resolve(environment: environment)
+    }
+
     public static func embeddedHome(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
         if let home = environment["NIANJIAN_HOME"], !home.isEmpty { return home }
         return ".nianjian"
@@ -37,6 +54,10 @@ public struct DatabaseLocation: Sendable {
         self.connectionString = connectionString
         self.embedded = embedded
     }
+}
+
+public struct DatabaseLocationError: Error, CustomStringConvertible, Sendable {
+    public let description: String
 }
 
 /// An open database: a connection pool and the scoping rules every store call follows.

@@ -227,15 +227,7 @@ public enum InspectionQueries {
             let row = result[index]
             picked = try row.requireInt(13)
             guard row.string(0) != nil else { continue }
-            guard let state = InspectionState(rawValue: try row.requireString(7)) else {
-                throw PostgresError(kind: .decoding, message: "unknown inspection state in row \(index)")
-            }
-            claimed.append(ClaimedInspection(
-                tenantId: try row.requireInt64(0), tenantSlug: try row.requireString(1), id: try row.requireInt64(2),
-                serviceId: try row.requireInt64(3), companyId: try row.requireInt64(4), cycle: try row.requireInt(5),
-                dueOn: try StoreDecoding.date(row, 6), state: state, attempts: try row.requireInt(8),
-                generation: try row.requireInt(9), idempotencyKey: row.string(10), ticket: row.string(11),
-                leaseToken: try row.requireInt64(12)))
+            claimed.append(try StoreDecoding.claimedInspection(row))
         }
         return (claimed, picked)
     }

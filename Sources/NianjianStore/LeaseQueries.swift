@@ -85,3 +85,27 @@ extension InspectionQueries {
         return NextDue(businessDue: due, secondsUntilLeaseExpiry: try row.double(1))
     }
 }
+
+/// Keeping a runner's leases across a reconnect (a failover, a restart of PostgreSQL).
+public enum LeaseQueries {
+    /// The inspections `owner` holds under a lease token it never received: a claim that committed while its
+    /// answer was lost with the connection. They are extended and returned with their own token, so the runner
+    /// works them now instead of waiting for the lease to run out (the heartbeat would keep them alive).
+    public static func adoptLeases(_ session: PostgresSession, owner: String, knownTokens: [Int64],
+                                   leaseSeconds: Double) throws -> [ClaimedInspection] {
+        let result = try session.query("""
+            WITH adopted AS (
+                UPDATE inspection_leases l SET expires_at = now() + make_interval(secs => $3::double precision)
+                 WHERE l.owner = $1 AND NOT (l.token = ANY($2::bigint[]))
+                RETURNING l.tenant_id, l.inspection_id, l.token
+            )
+            SELECT i.tenant_id, t.slug, i.id, i.service_id, i.company_id, i.cycle, i.due_on, i.state, i.attempts,
+                   i.generation, i.idempotency_key, i.console_ticket, a.token
+              FROM adopted a
+              JOIN inspections i ON i.tenant_id = a.tenant_id AND i.id = a.inspection_id
+              JOIN tenants t ON t.id = i.tenant_id
+            """, [.text(owner), .intArray(knownTokens), .init(leaseSeconds)])
+        let adopted = try (0..<result.rowCount).map { try StoreDecoding.claimedInspection(result[$0]) }
+        return adopted.sorted { $0.key < $1.key }
+    }
+}

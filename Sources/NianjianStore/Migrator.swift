@@ -40,7 +40,7 @@ public struct MigrationError: Error, CustomStringConvertible, Sendable {
 }
 
 /// Applies `Migrations/` in order, each in its own transaction, recorded with its checksum; refuses a
-/// database whose applied files changed. A session advisory lock makes concurrent calls safe.
+/// database whose applied files changed. A transaction-level advisory lock makes concurrent calls safe.
 public struct Migrator: Sendable {
     public let migrations: [Migration]
     /// Arbitrary constant naming the lock ("njmigrat").
@@ -53,22 +53,26 @@ public struct Migrator: Sendable {
     /// Applies what is pending; returns what it applied (empty when up to date).
     @discardableResult
     public func migrate(_ session: PostgresSession) throws -> [Migration] {
-        try session.query("SELECT pg_advisory_lock($1)", [.init(Migrator.advisoryLockKey)])
-        defer { _ = try? session.query("SELECT pg_advisory_unlock($1)", [.init(Migrator.advisoryLockKey)]) }
-        try createLedger(session)
-        let applied = try appliedRows(session)
-        try verify(applied)
+        // One transaction per migration, each under a transaction-level advisory lock: concurrent callers wait
+        // their turn, and no lock outlives its transaction (a session lock would stay behind on a PgBouncer
+        // server connection in transaction pooling).
         var done: [Migration] = []
-        for migration in migrations where applied[migration.version] == nil {
-            try session.transaction {
+        while true {
+            let next: Migration? = try session.transaction {
+                try session.query("SELECT pg_advisory_xact_lock($1)", [.init(Migrator.advisoryLockKey)])
+                try createLedger(session)
+                let applied = try appliedRows(session)
+                try verify(applied)
+                guard let migration = migrations.first(where: { applied[$0.version] == nil }) else { return nil }
                 try session.executeScript(migration.sql)
                 try session.query(
                     "INSERT INTO nianjian_migrations (version, name, checksum) VALUES ($1, $2, $3)",
                     [.init(migration.version), .text(migration.name), .text(migration.checksum)])
+                return migration
             }
-            done.append(migration)
+            guard let next else { return done }
+            done.append(next)
         }
-        return done
     }
 
     /// Applied, pending and changed migrations, without changing anything.

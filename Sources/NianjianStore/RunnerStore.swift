@@ -14,6 +14,9 @@ public protocol RunnerStoreSession {
     /// Claims due work fairly by weight, skipping rows other claimers hold; every claimed row gets a lease
     /// and a new fencing token.
     func claim(_ request: ClaimRequest) throws -> [ClaimedInspection]
+    /// Work `owner` holds under a lease token not in `knownTokens` (a claim whose answer was lost with the
+    /// connection): extended and returned with its own token, for the runner to carry on with.
+    func adoptLeases(owner: String, knownTokens: [Int64], leaseSeconds: Double) throws -> [ClaimedInspection]
     /// The company file of each inspection.
     func loadFiles(for keys: [InspectionKey]) throws -> [InspectionKey: InspectionFile]
     /// Writes a batch of outcomes, fenced by lease token and state; returns the keys written (a retried
@@ -82,6 +85,10 @@ struct PostgresRunnerSession: RunnerStoreSession {
 
     func claim(_ request: ClaimRequest) throws -> [ClaimedInspection] {
         try InspectionQueries.claimDue(session, request)
+    }
+
+    func adoptLeases(owner: String, knownTokens: [Int64], leaseSeconds: Double) throws -> [ClaimedInspection] {
+        try LeaseQueries.adoptLeases(session, owner: owner, knownTokens: knownTokens, leaseSeconds: leaseSeconds)
     }
 
     func loadFiles(for keys: [InspectionKey]) throws -> [InspectionKey: InspectionFile] {

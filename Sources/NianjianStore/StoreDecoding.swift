@@ -3,6 +3,20 @@ import NianjianPostgres
 
 /// Conversions between PostgreSQL values and domain values, in one place.
 enum StoreDecoding {
+    /// A claimed inspection from the thirteen columns every claim returns: tenant_id, slug, id, service_id,
+    /// company_id, cycle, due_on, state, attempts, generation, idempotency_key, console_ticket, lease token.
+    static func claimedInspection(_ row: PostgresRow) throws -> ClaimedInspection {
+        guard let state = InspectionState(rawValue: try row.requireString(7)) else {
+            throw PostgresError(kind: .decoding, message: "unknown inspection state '\(row.string(7) ?? "")'")
+        }
+        return ClaimedInspection(
+            tenantId: try row.requireInt64(0), tenantSlug: try row.requireString(1), id: try row.requireInt64(2),
+            serviceId: try row.requireInt64(3), companyId: try row.requireInt64(4), cycle: try row.requireInt(5),
+            dueOn: try date(row, 6), state: state, attempts: try row.requireInt(8),
+            generation: try row.requireInt(9), idempotencyKey: row.string(10), ticket: row.string(11),
+            leaseToken: try row.requireInt64(12))
+    }
+
     /// A service from nine columns starting at `first`: service_ref, console_instance_id, service_type, region,
     /// expires_on, renewal_amount, renewal_method, contract_number, term_months.
     static func service(_ row: PostgresRow, from first: Int) throws -> Service {

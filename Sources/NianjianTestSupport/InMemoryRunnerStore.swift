@@ -192,6 +192,24 @@ public final class InMemoryRunnerStore: RunnerStore, @unchecked Sendable {
             }
         }
 
+        func adoptLeases(owner: String, knownTokens: [Int64], leaseSeconds: Double) throws -> [ClaimedInspection] {
+            let now = store.realNow()
+            let known = Set(knownTokens)
+            return store.locked { state in
+                var adopted: [ClaimedInspection] = []
+                for (key, row) in state.rows.sorted(by: { $0.key < $1.key }) where row.leaseOwner == owner {
+                    guard let token = row.leaseToken, !known.contains(token) else { continue }
+                    state.rows[key]?.leaseExpiresAt = now + leaseSeconds
+                    adopted.append(ClaimedInspection(
+                        tenantId: row.tenantId, tenantSlug: state.tenants[row.tenantId]?.slug ?? "", id: row.id,
+                        serviceId: row.serviceId, companyId: row.companyId, cycle: row.cycle, dueOn: row.dueOn,
+                        state: row.state, attempts: row.attempts, generation: row.generation,
+                        idempotencyKey: row.idempotencyKey, ticket: row.ticket, leaseToken: token))
+                }
+                return adopted
+            }
+        }
+
         func loadFiles(for keys: [InspectionKey]) throws -> [InspectionKey: InspectionFile] {
             store.locked { state in
                 var files: [InspectionKey: InspectionFile] = [:]

@@ -44,9 +44,9 @@ struct PageRoutes: Sendable {
             let principal = try context.requirePrincipal()
             guard principal.isPlatform else { throw WebError.notFound }
             let asOf = console.asOf
-            let database = console.database
+            let database = console.readDatabase, marked = console.readsElsewhere
             let (summary, tenants) = try await offThePool {
-                (try ReportBuilder.platformSummary(database: database, asOf: asOf), try TenantAdmin.list(database: database))
+                (try ReportBuilder.platformSummary(database: database, asOf: asOf, replicaMark: marked), try TenantAdmin.list(database: database))
             }
             let saved = FormFields(urlEncoded: request.uri.query ?? "").text("saved")
             let notice = saved.map { t(context.language, "已保存租户 \($0) 的设置。", "Saved the settings of tenant \($0).") }
@@ -58,8 +58,8 @@ struct PageRoutes: Sendable {
             guard principal.isPlatform else { throw WebError.notFound }
             let format = try context.parameters.require("format")
             let asOf = console.asOf
-            let database = console.database
-            let summary = try await offThePool { try ReportBuilder.platformSummary(database: database, asOf: asOf) }
+            let database = console.readDatabase, marked = console.readsElsewhere
+            let summary = try await offThePool { try ReportBuilder.platformSummary(database: database, asOf: asOf, replicaMark: marked) }
             guard ["html", "csv", "json"].contains(format),
                   let text = ReportOutput.render(summary, format: format, language: context.language, toFile: true) else {
                 throw WebError.notFound
@@ -142,9 +142,13 @@ extension WebConsole {
 
     /// The tenant's report, read through its row-level security (the builder blocks: off the pool).
     func report(_ scope: TenantScope) async throws -> TenantReport {
-        let database = self.database
+        let database = readDatabase, marked = readsElsewhere
         let record = scope.record
         let asOf = self.asOf
-        return try await offThePool { try ReportBuilder.tenantReport(database: database, tenant: record, asOf: asOf) }
+        return try await offThePool {
+            var report = try ReportBuilder.tenantReport(database: database, tenant: record, asOf: asOf)
+            if marked { report.replicaReplayAt = try database.runBlocking { try ReplicaQueries.replayMark($0) } }
+            return report
+        }
     }
 }

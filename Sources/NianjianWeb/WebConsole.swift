@@ -9,6 +9,11 @@ import NianjianStore
 /// The console's shared state: the database, the options, metrics, uploads awaiting their apply.
 public final class WebConsole: Sendable {
     public let database: Database
+    /// Where the report pages and downloads read: a standby (`NIANJIAN_READ_DATABASE_URL`), else `database`.
+    /// Nothing that writes uses it.
+    public let readDatabase: Database
+    /// True when `readDatabase` is a database of its own: reports then carry the replica's replay time.
+    let readsElsewhere: Bool
     public let options: WebOptions
     public let metrics: WebMetrics
     let staging = ImportStaging()
@@ -16,8 +21,11 @@ public final class WebConsole: Sendable {
     /// Verified against when the address is unknown, so an unknown address costs the same time.
     let decoyHash: String
 
-    public init(database: Database, options: WebOptions, logger: Logger = Logger(label: "nianjian.web")) async {
+    public init(database: Database, readDatabase: Database? = nil, options: WebOptions,
+                logger: Logger = Logger(label: "nianjian.web")) async {
         self.database = database
+        self.readDatabase = readDatabase ?? database
+        self.readsElsewhere = readDatabase.map { $0 !== database } ?? false
         self.options = options
         self.metrics = WebMetrics()
         self.logger = logger

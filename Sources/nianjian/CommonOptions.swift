@@ -8,9 +8,17 @@ import NianjianStore
 /// Opening the database the way every command does: DATABASE_URL, or the embedded cluster.
 enum CommandDatabase {
     /// Resolves, connects and checks the schema is current. Errors are user-facing (bilingual, no secrets).
-    static func open(requireCurrentSchema: Bool = true, maximumConnections: Int = 4) throws -> Database {
+    /// The database reports read: `NIANJIAN_READ_DATABASE_URL` (a standby) when set, else the usual one.
+    static func openRead(maximumConnections: Int = 1) throws -> Database {
+        let database = Database(try DatabaseLocation.resolveRead().connectionString, maximumConnections: maximumConnections)
+        try database.requireCurrentSchema()
+        return database
+    }
+
+    static func open(requireCurrentSchema: Bool = true, maximumConnections: Int = 4, settings: SessionSettings? = nil) throws -> Database {
         let location = try DatabaseLocation.resolve()
-        let database = Database(location.connectionString, maximumConnections: maximumConnections)
+        let connection = settings.map { location.connectionString.with($0) } ?? location.connectionString
+        let database = Database(connection, maximumConnections: maximumConnections)
         if requireCurrentSchema {
             try database.requireCurrentSchema()
         }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import NianjianDomain
 import NianjianOperations
+import NianjianStore
 
 struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -37,15 +38,19 @@ struct ReportCommand: ParsableCommand {
         let lang = language.language
         try OperatorCLI.run(lang) {
             let date = try OperatorCLI.date(asOf)
-            let database = try CommandDatabase.open(maximumConnections: 1)
+            // A standby when NIANJIAN_READ_DATABASE_URL names one: the report then says how stale it may be.
+            let database = try CommandDatabase.openRead(maximumConnections: 1)
             defer { database.close() }
+            let replayed = try database.runBlocking { try ReplicaQueries.replayMark($0) }
             let text: String?
             if let tenant {
                 let record = try TenantAdmin.resolve(database: database, slug: tenant)
-                let report = try ReportBuilder.tenantReport(database: database, tenant: record, asOf: date)
+                var report = try ReportBuilder.tenantReport(database: database, tenant: record, asOf: date)
+                report.replicaReplayAt = replayed
                 text = ReportOutput.render(report, format: format, language: lang, toFile: output != nil)
             } else {
-                let summary = try ReportBuilder.platformSummary(database: database, asOf: date)
+                var summary = try ReportBuilder.platformSummary(database: database, asOf: date)
+                summary.replicaReplayAt = replayed
                 text = ReportOutput.render(summary, format: format, language: lang, toFile: output != nil)
             }
             guard let text else { throw UserFacingError(description: "unknown format / 未知格式", exitCode: 2) }

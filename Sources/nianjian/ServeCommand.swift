@@ -43,8 +43,12 @@ struct ServeCommand: ParsableCommand {
             let date = try asOf.map { try OperatorCLI.date($0) }
             let database = try CommandDatabase.open(maximumConnections: 8)
             defer { database.close() }
+            // Report pages read a standby when NIANJIAN_READ_DATABASE_URL names one.
+            let reads = ProcessInfo.processInfo.environment["NIANJIAN_READ_DATABASE_URL"].map { !$0.isEmpty } == true
+                ? try CommandDatabase.openRead(maximumConnections: 4) : nil
+            defer { reads?.close() }
             let zh = language.language == .zh
-            try WebServer.serveBlocking(database: database, options: serve.webOptions(asOf: date)) { port in
+            try WebServer.serveBlocking(database: database, readDatabase: reads, options: serve.webOptions(asOf: date)) { port in
                 printOut(zh ? "控制台已启动：http://\(serve.host):\(port)/" : "console listening on http://\(serve.host):\(port)/")
             }
         }

@@ -86,8 +86,17 @@ struct InvariantFailure: Error, CustomStringConvertible {
 final class LogCapture: @unchecked Sendable {
     private let lock = NSLock()
     private var messages: [String] = []
+    private var details: [String] = []
 
-    func append(_ message: String) { lock.lock(); messages.append(message); lock.unlock() }
+    func append(_ message: String, detail: String = "") {
+        lock.lock(); messages.append(message); details.append(message + " " + detail); lock.unlock()
+    }
+
+    /// Messages with their metadata (e.g. the error and its SQLSTATE) that contain `fragment`.
+    func count(containing fragment: String) -> Int {
+        lock.lock(); defer { lock.unlock() }
+        return details.filter { $0.contains(fragment) }.count
+    }
 
     func count(_ message: String) -> Int {
         lock.lock(); defer { lock.unlock() }
@@ -113,6 +122,7 @@ struct CapturingLogHandler: LogHandler {
     }
 
     func log(event: LogEvent) {
-        capture.append(event.message.description)
+        let merged = metadata.merging(event.metadata ?? [:]) { $1 }
+        capture.append(event.message.description, detail: merged.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
     }
 }

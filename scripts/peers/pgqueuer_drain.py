@@ -20,7 +20,7 @@ async def main(dsn: str, jobs: int, batch: int) -> None:
         size = min(10_000, jobs - start)
         await queries.enqueue(["noop"] * size, [None] * size, [0] * size)
     done = 0
-    manager = QueueManager(AsyncpgDriver(connection))
+    manager = QueueManager(queries)
 
     @manager.entrypoint("noop")
     async def noop(job) -> None:

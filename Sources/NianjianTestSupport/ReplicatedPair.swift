@@ -1,0 +1,71 @@
+import Foundation
+import NianjianPostgres
+import NianjianStore
+
+/// A primary and a synchronous streaming standby the test starts (`pg_basebackup -R`), both on 127.0.0.1 with
+/// free ports: what a managed PostgreSQL with a hot standby looks like, on this machine.
+///
+/// `synchronous_standby_names = '*'` and `synchronous_commit = on`: a commit the primary acknowledged is on
+/// the standby, so a failover loses only transactions whose answer the client never got.
+public final class ReplicatedPair: Sendable {
+    public let primary: EmbeddedPostgres
+    public let standby: EmbeddedPostgres
+    public let primaryPort: Int
+    public let standbyPort: Int
+    public let databaseName: String
+    let home: String
+
+    /// Starts the primary, creates and migrates `databaseName`, lets `prepare` load it, then clones the
+    /// standby and turns synchronous replication on.
+    public init(databaseName: String = "nianjian", prepare: (Database) throws -> Void = { _ in }) throws {
+        home = NSTemporaryDirectory() + "nj-pair-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        primaryPort = try FreePort.next()
+        var standbyPort = try FreePort.next()
+        while standbyPort == primaryPort { standbyPort = try FreePort.next() }
+        self.standbyPort = standbyPort
+        self.databaseName = databaseName
+        // Throwaway clusters, but commits wait for the standby (synchronous_commit back on after fsync off).
+        let settings = ["synchronous_commit = on", "wal_level = replica", "max_wal_senders = 5", "hot_standby = on",
+                        "wal_receiver_status_interval = 1s"]
+        primary = try EmbeddedPostgres(options: .init(home: home + "/primary", durable: false, port: primaryPort,
+                                                      databaseName: databaseName, listenAddresses: "127.0.0.1",
+                                                      extraSettings: settings))
+        standby = try EmbeddedPostgres(options: .init(home: home + "/standby", durable: false, port: standbyPort,
+                                                      databaseName: databaseName, listenAddresses: "127.0.0.1",
+                                                      extraSettings: settings))
+        _ = try DatabaseLocation.start(primary)
+        let loading = Database(primary.connectionString(database: databaseName), maximumConnections: 4)
+        defer { loading.close() }
+        _ = try loading.migrate()
+        try prepare(loading)
+        try standby.cloneAsStandby(of: primary)
+        _ = try standby.start()
+        let admin = try PostgresConnection.connectBlocking(primary.connectionString(database: "postgres"), label: "pair-admin")
+        defer { admin.close() }
+        try admin.runBlocking { session in
+            try session.executeScript("ALTER SYSTEM SET synchronous_standby_names = '*'")
+            try session.query("SELECT pg_reload_conf()")
+        }
+        let synchronous = waitUntil(timeout: 60, every: 0.05) {
+            try admin.runBlocking { session in
+                try session.query("SELECT count(*) FROM pg_stat_replication WHERE sync_state = 'sync' AND state = 'streaming'")[0].int(0) ?? 0
+            } == 1
+        }
+        guard synchronous else { throw PgBouncer.Failure(description: "the standby did not become synchronous within 60 s") }
+    }
+
+    /// `postgresql://postgres@127.0.0.1:P1,127.0.0.1:P2/DB?target_session_attrs=…`: libpq's own multi-host form.
+    public func url(targetSessionAttrs: String = "read-write", extra: String = "") -> String {
+        "postgresql://postgres@127.0.0.1:\(primaryPort),127.0.0.1:\(standbyPort)/\(databaseName)?target_session_attrs=\(targetSessionAttrs)"
+            + (extra.isEmpty ? "" : "&" + extra)
+    }
+
+    /// A direct connection string to one side (its socket), for the test to look at it.
+    public func direct(_ server: EmbeddedPostgres) -> ConnectionString { server.connectionString(database: databaseName) }
+
+    public func destroy() {
+        primary.destroy()
+        standby.destroy()
+        try? FileManager.default.removeItem(atPath: home)
+    }
+}
