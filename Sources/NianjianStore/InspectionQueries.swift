@@ -208,8 +208,9 @@ public enum InspectionQueries {
     public static func claimDue(_ session: PostgresSession, _ request: ClaimRequest) throws -> [ClaimedInspection] {
         var claimed: [ClaimedInspection] = []
         var request = request
-        // A few rounds at most: each one only runs again when a concurrent claimer won rows this one picked.
-        for _ in 0..<4 where request.batchSize > 0 {
+        // Another round only when a concurrent claimer won rows this one picked (each round sees the leases
+        // committed before it began, so rounds are bounded by the claimers racing for the same rows).
+        for _ in 0..<16 where request.batchSize > 0 {
             let round = try claimOnce(session, request)
             claimed += round.claimed
             if round.picked == round.claimed.count { break }
@@ -396,8 +397,11 @@ public enum InspectionQueries {
                                      AND i.state = u.to_state LIMIT 1) already
              WHERE u.from_state <> u.to_state
                AND NOT EXISTS (SELECT 1 FROM updated d WHERE d.tenant_id = u.tenant_id AND d.id = u.id)
+               -- Given back: our lease is gone (the row may already be leased again, by the next claim of the
+               -- poll it is due for). Kept: our lease is still there.
                AND CASE WHEN u.release
-                        THEN NOT EXISTS (SELECT 1 FROM inspection_leases l WHERE l.tenant_id = u.tenant_id AND l.inspection_id = u.id)
+                        THEN NOT EXISTS (SELECT 1 FROM inspection_leases l WHERE l.tenant_id = u.tenant_id AND l.inspection_id = u.id
+                                            AND l.token = u.lease_token)
                         ELSE EXISTS (SELECT 1 FROM inspection_leases l WHERE l.tenant_id = u.tenant_id AND l.inspection_id = u.id
                                         AND l.token = u.lease_token) END
             """, [

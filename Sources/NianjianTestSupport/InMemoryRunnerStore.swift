@@ -249,7 +249,7 @@ public final class InMemoryRunnerStore: RunnerStore, @unchecked Sendable {
                         written.insert(row.key)
                     } else if update.from != update.to, row.state == update.to,
                               (!update.releaseLease && row.leaseToken == update.leaseToken)
-                                || (update.releaseLease && row.leaseOwner == nil) {
+                                || (update.releaseLease && row.leaseToken != update.leaseToken) {
                         // A retry of a batch that was written: counts as written, no second event.
                         written.insert(row.key)
                     }
