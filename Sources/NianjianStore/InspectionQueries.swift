@@ -122,21 +122,23 @@ public enum InspectionQueries {
     /// lease another claimer committed after this statement began.
     static let fairClaimStatement = """
             WITH
+            -- Every lease check is a probe of the lease's primary key for one row (OFFSET 0 keeps it a subplan: as
+            -- an anti-join the planner read each tenant's leases and filtered them, per candidate row).
             -- Tenants with due work, each found by index probes that stop at the first row (a hashed EXISTS
             -- would read every due row of a million-row backlog on every claim).
             active AS (
                 SELECT t.id, t.weight FROM tenants t
                 CROSS JOIN LATERAL (
                     (SELECT 1 FROM inspections i WHERE i.tenant_id = t.id AND i.state = 'pending' AND i.next_attempt_at <= $1
-                        AND NOT EXISTS (SELECT 1 FROM inspection_leases l WHERE l.tenant_id = i.tenant_id AND l.inspection_id = i.id)
+                        AND NOT EXISTS (SELECT 1 FROM inspection_leases l WHERE l.tenant_id = i.tenant_id AND l.inspection_id = i.id OFFSET 0)
                         LIMIT 1)
                     UNION ALL
                     (SELECT 1 FROM inspections i WHERE i.tenant_id = t.id AND i.state = 'in_review' AND i.next_poll_at <= $1
-                        AND NOT EXISTS (SELECT 1 FROM inspection_leases l WHERE l.tenant_id = i.tenant_id AND l.inspection_id = i.id)
+                        AND NOT EXISTS (SELECT 1 FROM inspection_leases l WHERE l.tenant_id = i.tenant_id AND l.inspection_id = i.id OFFSET 0)
                         LIMIT 1)
                     UNION ALL
                     (SELECT 1 FROM inspections i WHERE i.tenant_id = t.id AND i.state = 'submitting'
-                        AND NOT EXISTS (SELECT 1 FROM inspection_leases l WHERE l.tenant_id = i.tenant_id AND l.inspection_id = i.id)
+                        AND NOT EXISTS (SELECT 1 FROM inspection_leases l WHERE l.tenant_id = i.tenant_id AND l.inspection_id = i.id OFFSET 0)
                         LIMIT 1)
                     LIMIT 1) due
                 WHERE ($4::bigint[] IS NULL OR t.id = ANY($4::bigint[]))
@@ -148,21 +150,21 @@ public enum InspectionQueries {
                 SELECT p.tenant_id, p.id FROM share s CROSS JOIN LATERAL (
                     SELECT i.tenant_id, i.id FROM inspections i
                     WHERE i.tenant_id = s.id AND i.state = 'submitting'
-                      AND NOT EXISTS (SELECT 1 FROM inspection_leases l WHERE l.tenant_id = i.tenant_id AND l.inspection_id = i.id)
+                      AND NOT EXISTS (SELECT 1 FROM inspection_leases l WHERE l.tenant_id = i.tenant_id AND l.inspection_id = i.id OFFSET 0)
                     ORDER BY i.id LIMIT s.n FOR UPDATE OF i SKIP LOCKED) p
             ),
             attempt AS (
                 SELECT p.tenant_id, p.id FROM share s CROSS JOIN LATERAL (
                     SELECT i.tenant_id, i.id FROM inspections i
                     WHERE i.tenant_id = s.id AND i.state = 'pending' AND i.next_attempt_at <= $1
-                      AND NOT EXISTS (SELECT 1 FROM inspection_leases l WHERE l.tenant_id = i.tenant_id AND l.inspection_id = i.id)
+                      AND NOT EXISTS (SELECT 1 FROM inspection_leases l WHERE l.tenant_id = i.tenant_id AND l.inspection_id = i.id OFFSET 0)
                     ORDER BY i.next_attempt_at, i.id LIMIT s.n FOR UPDATE OF i SKIP LOCKED) p
             ),
             poll AS (
                 SELECT p.tenant_id, p.id FROM share s CROSS JOIN LATERAL (
                     SELECT i.tenant_id, i.id FROM inspections i
                     WHERE i.tenant_id = s.id AND i.state = 'in_review' AND i.next_poll_at <= $1
-                      AND NOT EXISTS (SELECT 1 FROM inspection_leases l WHERE l.tenant_id = i.tenant_id AND l.inspection_id = i.id)
+                      AND NOT EXISTS (SELECT 1 FROM inspection_leases l WHERE l.tenant_id = i.tenant_id AND l.inspection_id = i.id OFFSET 0)
                     ORDER BY i.next_poll_at, i.id LIMIT s.n FOR UPDATE OF i SKIP LOCKED) p
             ),
             -- At most $2 in all: every tenant's first row before anyone's second (many tenants, small batch),
@@ -182,14 +184,16 @@ public enum InspectionQueries {
                 ON CONFLICT DO NOTHING
                 RETURNING tenant_id, inspection_id, token
             )
-            -- One row at least, carrying how many were picked: fewer leased than picked means another claimer
-            -- won some rows, and the caller claims again for the shortfall.
-            SELECT i.tenant_id, t.slug, i.id, i.service_id, i.company_id, i.cycle, i.due_on, i.state, i.attempts,
-                   i.generation, i.idempotency_key, i.console_ticket, l.token, picked_count.n
-              FROM (SELECT count(*) AS n FROM picked) picked_count
-              LEFT JOIN (leased l
-                         JOIN inspections i ON i.tenant_id = l.tenant_id AND i.id = l.inspection_id
-                         JOIN tenants t ON t.id = i.tenant_id) ON true
+            -- The leased rows, then one row carrying how many were picked: fewer leased than picked means another
+            -- claimer won some rows, and the caller claims again for the shortfall.
+            -- (The slug by a probe per row: joined, the planner scanned every tenant for every leased row.)
+            SELECT i.tenant_id, (SELECT t.slug FROM tenants t WHERE t.id = i.tenant_id), i.id, i.service_id, i.company_id,
+                   i.cycle, i.due_on, i.state, i.attempts, i.generation, i.idempotency_key, i.console_ticket, l.token,
+                   NULL::bigint
+              FROM leased l
+              JOIN inspections i ON i.tenant_id = l.tenant_id AND i.id = l.inspection_id
+            UNION ALL
+            SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, count(*) FROM picked
             """
 
     /// A new fencing token: random, so that no sequence is needed (a claim stays a statement on the
@@ -226,8 +230,7 @@ public enum InspectionQueries {
         var picked = 0
         for index in 0..<result.rowCount {
             let row = result[index]
-            picked = try row.requireInt(13)
-            guard row.string(0) != nil else { continue }
+            guard row.string(0) != nil else { picked = try row.requireInt(13); continue }
             claimed.append(try StoreDecoding.claimedInspection(row))
         }
         return (claimed, picked)
