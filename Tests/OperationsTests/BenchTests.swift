@@ -42,13 +42,14 @@ struct BenchTests {
         let json = try object(report)
         #expect(json["scenario"] as? String == "throughput")
         #expect(number(json, "inspections") == 300)
-        for key in ["seconds", "per_second", "sql_floor_per_second", "ratio"] {
+        for key in ["seconds", "per_second", "sql_floor_per_second", "ratio", "minimal_floor_per_second", "ratio_minimal"] {
             #expect((number(json, key) ?? 0) > 0, "\(key) in \(report.json())")
         }
         // Both nights were checked (all 300 approved, renewed once, one submission each, no lease left) or the
         // scenario would have thrown: `theOutcomeCheckRefusesEveryWrongNight` shows that check bites.
         #expect(number(json, "tenants") == 5 && number(json, "batch") == 100)
         #expect(report.table().contains("ratio runner / floor"))
+        #expect(report.table().contains("ratio runner / minimal lifecycle"))
     }
 
     /// The check every scenario runs before it reports a figure: a night with anything wrong is refused.
