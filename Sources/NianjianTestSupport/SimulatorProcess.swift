@@ -64,13 +64,19 @@ public final class SimulatorProcess: @unchecked Sendable {
 
     public var isRunning: Bool { process.isRunning }
 
-    /// SIGTERM, and the exit status.
+    /// SIGTERM, and the exit status. The stderr file is removed unless `keepingLog` (to read it after).
     @discardableResult
-    public func stop() -> Int32 {
+    public func stop(keepingLog: Bool = false) -> Int32 {
         if process.isRunning { kill(process.processIdentifier, SIGTERM) }
         process.waitUntilExit()
-        try? FileManager.default.removeItem(atPath: stderrPath)
+        if !keepingLog { try? FileManager.default.removeItem(atPath: stderrPath) }
         return process.terminationStatus
+    }
+
+    /// SIGKILL: the simulator dies at once, as in a crash (its state folder must carry it).
+    public func kill9() {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
     }
 
     /// A control-plane call (`GET /_simulator/stats`, `POST /_simulator/clock` …): the answer's JSON text.

@@ -8,72 +8,6 @@ import Testing
 import Glibc
 #endif
 
-/// `nianjian cloud serve` as its own process.
-final class ServeProcess: @unchecked Sendable {
-    struct Failed: Error, CustomStringConvertible { var description: String }
-
-    let process = Process()
-    let port: Int
-    let stderrPath: String
-
-    init(_ arguments: [String]) throws {
-        guard let binary = NianjianBinary.path else { throw Failed(description: "the nianjian binary is not built (swift build)") }
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["cloud", "serve", "--listen", "127.0.0.1:0"] + arguments
-        var environment = ProcessInfo.processInfo.environment
-        environment["ALIBABA_CLOUD_ACCESS_KEY_ID"] = nil
-        environment["ALIBABA_CLOUD_ACCESS_KEY_SECRET"] = nil
-        process.environment = environment
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardInput = FileHandle.nullDevice
-        stderrPath = NSTemporaryDirectory() + "nianjian-cloud-serve-\(UUID().uuidString).err"
-        _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
-        process.standardError = FileHandle(forWritingAtPath: stderrPath)
-        try process.run()
-        let line = FirstLine()
-        let done = DispatchSemaphore(value: 0)
-        let handle = out.fileHandleForReading
-        DispatchQueue.global().async {
-            var data = Data()
-            while !data.contains(UInt8(ascii: "\n")) {
-                let chunk = handle.availableData
-                if chunk.isEmpty { break }
-                data.append(chunk)
-            }
-            line.set(String(decoding: data, as: UTF8.self))
-            done.signal()
-        }
-        let ready = done.wait(timeout: .now() + 60) == .success
-        let first = line.text.split(separator: "\n").first.map(String.init) ?? ""
-        guard ready, first.hasPrefix("listening on http://127.0.0.1:"), let port = first.split(separator: ":").last.flatMap({ Int($0) }) else {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-            let errors = (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? ""
-            throw Failed(description: "cloud serve did not announce its address: stdout \(first.debugDescription), stderr \(errors)")
-        }
-        self.port = port
-    }
-
-    func kill9() {
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-    }
-
-    func terminate() -> Int32 {
-        kill(process.processIdentifier, SIGTERM)
-        process.waitUntilExit()
-        return process.terminationStatus
-    }
-}
-
-private final class FirstLine: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = ""
-    func set(_ text: String) { lock.lock(); value = text; lock.unlock() }
-    var text: String { lock.lock(); defer { lock.unlock() }; return value }
-}
-
 @Suite("cloud simulator: durability", .serialized)
 struct DurabilityTests {
     @Test func killedWithSIGKILLAndRestartedItKeepsOrdersTokensAndPayments() async throws {
@@ -94,13 +28,13 @@ struct DurabilityTests {
         let renew: [(String, String)] = [("ProductCode", "ecs"), ("InstanceId", "i-bp1sim0001"), ("RenewPeriod", "12"),
                                          ("ClientToken", "durable-1")]
 
-        var server = try ServeProcess(arguments)
+        var server = try SimulatorProcess(arguments)
         _ = try await wireControl(server.port, .POST, "/_simulator/clock", body: "{\"business_date\": \"2026-12-03\"}")
         let made = try await wire(server.port, .bss, "RenewInstance", renew)
         let orderId = try #require((made.json["Data"] as? [String: Any])?["OrderId"] as? String)
         server.kill9()
 
-        server = try ServeProcess(arguments)
+        server = try SimulatorProcess(arguments)
         #expect(try await wireControl(server.port, .GET, "/_simulator/clock")["business_date"] as? String == "2026-12-03")
         #expect(try await status(server.port, orderId) == "Unpaid")
         let again = try await wire(server.port, .bss, "RenewInstance", renew)
@@ -110,16 +44,17 @@ struct DurabilityTests {
         #expect(try await endTime(server.port) == "2027-12-19T16:00:00Z")
         server.kill9()
 
-        server = try ServeProcess(arguments)
+        server = try SimulatorProcess(arguments)
         #expect(try await status(server.port, orderId) == "Paid")
         // Paid once: neither replay nor --instances (the spreadsheet still says 2026-12-20) moves it again.
         #expect(try await endTime(server.port) == "2027-12-19T16:00:00Z")
         let stats = try await wireControl(server.port, .GET, "/_simulator/stats")
         #expect(stats["orders_total"] as? Int == 1)
         #expect(stats["orders_paid"] as? Int == 1)
-        #expect(server.terminate() == 0)
+        #expect(server.stop(keepingLog: true) == 0)
         let errors = (try? String(contentsOfFile: server.stderrPath, encoding: .utf8)) ?? ""
         #expect(!errors.contains(alice.accessKeySecret))
+        try? FileManager.default.removeItem(atPath: server.stderrPath)
         let journal = (try? String(contentsOfFile: stateDir + "/" + CloudState.journalName, encoding: .utf8)) ?? ""
         #expect(!journal.contains(alice.accessKeySecret))
     }
