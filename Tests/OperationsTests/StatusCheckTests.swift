@@ -49,22 +49,9 @@ struct StatusCheckTests {
         }
         _ = try await simulator.state.load(instances, replace: false)
         try await simulator.state.setBusinessDate(asOf)
-        let box = PortBox()
-        let server = Task { try await simulator.application(onListening: { box.set($0) }).runService() }
-        defer { server.cancel() }
-        let deadline = Date().addingTimeInterval(180)
-        while box.port == nil, Date() < deadline { try await Task.sleep(nanoseconds: 20_000_000) }
-        let port = try #require(box.port, "the simulator did not start")
-
-        var job = JobDefinition()
-        job.planFirst = false
-        job.consoleAdapter = "simulator"
-        job.cloud.simulatorURL = "http://127.0.0.1:\(port)"
-        job.cloud.timeoutSeconds = 5
-        job.retry = RetryPolicy(maxAttempts: 5, baseDelaySeconds: 0.01, multiplier: 2, maxDelaySeconds: 0.05, jitter: 0)
-        job.poll = PollSchedule(firstPollAfterBusinessDays: 0, firstPollAfterSeconds: 0, thenEveryBusinessDays: 0, thenEverySeconds: 0.01)
-        job.submitRate = 0
-        job.pollRate = 0
+        let served = try await InProcessSimulator.start(simulator)
+        defer { served.stop() }
+        var job = served.nightJob(maxAttempts: 5)
         let database = fixture.database
         let night = job
         _ = try await offThePool {
@@ -114,9 +101,3 @@ struct StatusCheckTests {
     }
 }
 
-final class PortBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: Int?
-    func set(_ port: Int) { lock.lock(); value = port; lock.unlock() }
-    var port: Int? { lock.lock(); defer { lock.unlock() }; return value }
-}

@@ -1,0 +1,51 @@
+import Foundation
+import Hummingbird
+import NianjianCloudSimulator
+import NianjianDomain
+import NianjianRunner
+
+/// The cloud simulator served in this process on a free loopback port, for nights through the real adapter.
+struct InProcessSimulator {
+    let port: Int
+    let server: Task<Void, any Error>
+
+    /// Starts `simulator`; `stop()` (or cancelling `server`) ends it.
+    static func start(_ simulator: CloudSimulator) async throws -> InProcessSimulator {
+        let box = PortBox()
+        let server = Task { try await simulator.application(onListening: { box.set($0) }).runService() }
+        let deadline = Date().addingTimeInterval(180)  // a loaded machine starts servers slowly
+        while box.port == nil, Date() < deadline { try await Task.sleep(nanoseconds: 20_000_000) }
+        guard let port = box.port else {
+            server.cancel()
+            throw SimulatorDidNotStart()
+        }
+        return InProcessSimulator(port: port, server: server)
+    }
+
+    func stop() { server.cancel() }
+
+    /// A quick night against this simulator: no planning, no rate limits, fast retries and polls.
+    func nightJob(maxAttempts: Int) -> JobDefinition {
+        var job = JobDefinition()
+        job.planFirst = false
+        job.consoleAdapter = "simulator"
+        job.cloud.simulatorURL = "http://127.0.0.1:\(port)"
+        job.cloud.timeoutSeconds = 5
+        job.retry = RetryPolicy(maxAttempts: maxAttempts, baseDelaySeconds: 0.01, multiplier: 2, maxDelaySeconds: 0.05, jitter: 0)
+        job.poll = PollSchedule(firstPollAfterBusinessDays: 0, firstPollAfterSeconds: 0, thenEveryBusinessDays: 0, thenEverySeconds: 0.01)
+        job.submitRate = 0
+        job.pollRate = 0
+        return job
+    }
+
+    struct SimulatorDidNotStart: Error, CustomStringConvertible {
+        var description: String { "the simulator did not start within 180 s" }
+    }
+}
+
+final class PortBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Int?
+    func set(_ port: Int) { lock.lock(); value = port; lock.unlock() }
+    var port: Int? { lock.lock(); defer { lock.unlock() }; return value }
+}
