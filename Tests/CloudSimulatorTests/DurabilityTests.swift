@@ -4,9 +4,6 @@ import NianjianAliyun
 import NianjianCloudSimulator
 import NianjianTestSupport
 import Testing
-#if canImport(Glibc)
-import Glibc
-#endif
 
 @Suite("cloud simulator: durability", .serialized)
 struct DurabilityTests {
