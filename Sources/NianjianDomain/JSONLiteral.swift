@@ -1,8 +1,9 @@
 /// JSON text written by hand, so pure code needs no Foundation: one escaper for every module.
 public enum JSONLiteral {
     /// A JSON string literal (RFC 8259 escapes; non-ASCII kept as UTF-8, except line separators and bidi
-    /// controls, escaped too so a JSON line stays one line and shows what it holds).
-    public static func string(_ text: String) -> String {
+    /// controls, escaped too so a JSON line stays one line and shows what it holds). `htmlSafe` escapes
+    /// `<`, `>` and `&` as well, so the JSON stays inert even if someone serves it as HTML (the web console).
+    public static func string(_ text: String, htmlSafe: Bool = false) -> String {
         var out = "\""
         for scalar in text.unicodeScalars {
             switch scalar {
@@ -11,6 +12,9 @@ public enum JSONLiteral {
             case "\n": out += "\\n"
             case "\r": out += "\\r"
             case "\t": out += "\\t"
+            case "<" where htmlSafe: out += "\\u003c"
+            case ">" where htmlSafe: out += "\\u003e"
+            case "&" where htmlSafe: out += "\\u0026"
             default:
                 if scalar.value < 0x20 || NameText.isForbidden(scalar) {
                     let hex = String(scalar.value, radix: 16)

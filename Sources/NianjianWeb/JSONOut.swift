@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import NIOCore
+import NianjianDomain
 
 /// JSON answers with exactly the field names of the API contract.
 indirect enum JSONValue: Sendable {
@@ -48,28 +49,7 @@ indirect enum JSONValue: Sendable {
     }
 
     static func quote(_ text: String, into out: inout String) {
-        out += "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            // < > & escaped too: the JSON is safe even if someone serves it as HTML.
-            case "<": out += "\\u003c"
-            case ">": out += "\\u003e"
-            case "&": out += "\\u0026"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x2028 || scalar.value == 0x2029 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        out += "\""
+        out += JSONLiteral.string(text, htmlSafe: true)
     }
 }
 
