@@ -67,7 +67,12 @@ final class DemoCloud: @unchecked Sendable {
     /// Starts the server (a fresh state folder, replacing the last demo's) and waits until it listens.
     static func start(seed: UInt64, stateDirectory: String, environment: [String: String]) throws -> DemoCloud {
         try? FileManager.default.removeItem(atPath: stateDirectory)
-        let settings = settings(seed: seed, environment: environment)
+        return try start(settings: settings(seed: seed, environment: environment), stateDirectory: stateDirectory)
+    }
+
+    /// Starts the server with `settings`; without a state folder its memory is this process's only (the soak's
+    /// cloud outlives every runner it kills, as the real one does).
+    static func start(settings: SimulatorSettings, stateDirectory: String?) throws -> DemoCloud {
         let simulator = try blocking { try await CloudSimulator(settings: settings, stateDirectory: stateDirectory) }
         let port = PortSlot()
         // Quiet: the server's own shutdown chatter (a cancelled accept loop) is not the demo's news.

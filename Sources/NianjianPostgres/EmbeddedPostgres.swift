@@ -32,6 +32,7 @@ public struct EmbeddedPostgres: Sendable {
 
     public struct Failure: Error, CustomStringConvertible, Sendable {
         public let description: String
+        public init(description: String) { self.description = description }
     }
 
     public let options: Options

@@ -154,28 +154,34 @@ public enum ChildProcess {
         }
     }
 
-    /// Accumulates one pipe as the data arrives.
+    /// Accumulates one pipe as the data arrives, with blocking reads on a thread of its own. Not
+    /// `FileHandle.readabilityHandler`: its dispatch read source races the descriptor's close on Linux and
+    /// crashes the process in `_dispatch_event_loop_drain` (swift-corelibs-foundation #3276); a blocking read
+    /// registers nothing with libdispatch's event loop.
     private final class Collector: OutputSource, @unchecked Sendable {
         private let lock = NSLock()
         private var data = Data()
         private let ended = DispatchSemaphore(value: 0)
-        private let handle: FileHandle
 
         init(_ handle: FileHandle) {
-            self.handle = handle
-            handle.readabilityHandler = { [self] handle in
-                let chunk = handle.availableData
-                if chunk.isEmpty {
-                    handle.readabilityHandler = nil
-                    ended.signal()
-                } else {
-                    lock.lock(); data.append(chunk); lock.unlock()
+            let descriptor = handle.fileDescriptor
+            let thread = Thread { [self] in
+                var buffer = [UInt8](repeating: 0, count: 65_536)
+                while true {
+                    let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+                    if count < 0, errno == EINTR { continue }
+                    if count <= 0 { break }
+                    lock.lock(); data.append(contentsOf: buffer[0..<count]); lock.unlock()
                 }
+                // The handle (and so the descriptor) lives until the end of the stream was read.
+                withExtendedLifetime(handle) {}
+                ended.signal()
             }
+            thread.start()
         }
 
         func waitForEnd(until deadline: DispatchTime) {
-            if ended.wait(timeout: deadline) == .timedOut { handle.readabilityHandler = nil }
+            _ = ended.wait(timeout: deadline)
         }
 
         func text() -> String {

@@ -9,14 +9,17 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Measure throughput, latency, fairness, memory or validation speed in a fresh database.",
         discussion: """
-            Scenarios: throughput, latency, fairness, memory, validate. Each makes its own data in a new database \
+            Scenarios: throughput, latency, fairness, memory, validate, soak. Each makes its own data in a new database \
             (nianjian_bench_<pid>_<n>, on DATABASE_URL's server or the embedded cluster), checks the outcome is \
-            correct, and drops it. Use a release build for real figures:
+            correct, and drops it. soak starts its own primary and synchronous standby (PostgreSQL's server programs \
+            must be installed), runs --nights nights through the cloud simulator with --kills SIGKILLs of the runner, \
+            one PostgreSQL restart and one failover, and checks the invariants after every night. Use a release build \
+            for real figures:
               swift build -c release && .build/release/nianjian bench throughput
             基准测试：每个场景在新建的数据库中生成数据、运行、校验结果，然后删除该数据库。
             """)
 
-    @Argument(help: "throughput, latency, fairness, memory or validate.")
+    @Argument(help: "throughput, latency, fairness, memory, validate or soak.")
     var scenario: String
 
     @Flag(name: .long, help: "Print one JSON object.")
@@ -55,6 +58,12 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .long, help: "memory: the small backlog to compare with.")
     var baseline = 10_000
 
+    @Option(name: .long, help: "soak: nights (business days from 2026-12-01). Default 30.")
+    var nights: Int?
+
+    @Option(name: .long, help: "soak: SIGKILLs of the runner over the nights. Default 8.")
+    var kills: Int?
+
     @OptionGroup var language: LanguageOption
 
     @Option(name: .customLong("worker-seconds"), help: .hidden)
@@ -64,7 +73,7 @@ struct BenchCommand: ParsableCommand {
     var workerProcessed = 50_000
 
     func validate() throws {
-        guard scenario == "memory-worker" || BenchScenarios.names.contains(scenario) else {
+        guard scenario == "memory-worker" || scenario == "soak" || BenchScenarios.names.contains(scenario) else {
             throw ValidationError("unknown scenario '\(scenario)' (known: \(BenchScenarios.names.joined(separator: ", ")))")
         }
         if let companies {
@@ -78,6 +87,11 @@ struct BenchCommand: ParsableCommand {
                 throw ValidationError("give --companies or --inspections, not both / --companies 与 --inspections 只能二选一")
             }
         }
+        if scenario != "soak", nights != nil || kills != nil {
+            throw ValidationError("--nights and --kills are for `bench soak` only / --nights 与 --kills 只用于 bench soak")
+        }
+        if let nights, !(3...250).contains(nights) { throw ValidationError("--nights must be between 3 and 250 / --nights 应在 3 到 250 之间") }
+        if let kills, kills < 0 { throw ValidationError("--kills must be at least 0 / --kills 不能为负数") }
         for (name, value) in [("--inspections", inspections), ("--tenants", tenants)] {
             if let value, value < 1 { throw ValidationError("\(name) must be at least 1") }
         }
@@ -109,6 +123,22 @@ struct BenchCommand: ParsableCommand {
             options.workerProcessed = workerProcessed
             if scenario == "memory-worker" {
                 printOut(try BenchMemory.worker(options: options).json)
+                return
+            }
+            if scenario == "soak" {
+                var soak = SoakOptions()
+                soak.nights = nights ?? soak.nights
+                soak.kills = kills ?? soak.kills
+                soak.inspections = inspections ?? soak.inspections
+                soak.tenants = tenants ?? soak.tenants
+                soak.seed = UInt64(seed)
+                do {
+                    let report = try BenchSoak.run(options: soak) { printError($0) }
+                    printOut(json ? report.json() : BenchCommand.table(report, language.language))
+                    if !report.meetsTargets { throw ExitCode(1) }
+                } catch let error as BenchError {
+                    throw UserFacingError(description: error.description)
+                }
                 return
             }
             do {

@@ -39,9 +39,8 @@ struct SimulatorNightTests {
         try await simulator.state.setBusinessDate(asOf)
         let served = try await InProcessSimulator.start(simulator)
         defer { served.stop() }
-        var job = served.nightJob(maxAttempts: 12)
         let database = fixture.database
-        let night = job
+        let night = served.nightJob(maxAttempts: 12)
         let summary = try await offThePool {
             var logger = Logger(label: "test.simulator-night")
             logger.logLevel = .error

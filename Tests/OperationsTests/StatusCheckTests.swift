@@ -51,9 +51,8 @@ struct StatusCheckTests {
         try await simulator.state.setBusinessDate(asOf)
         let served = try await InProcessSimulator.start(simulator)
         defer { served.stop() }
-        var job = served.nightJob(maxAttempts: 5)
         let database = fixture.database
-        let night = job
+        let night = served.nightJob(maxAttempts: 5)
         _ = try await offThePool {
             var logger = Logger(label: "test.status-check")
             logger.logLevel = .error
