@@ -139,7 +139,7 @@ extension ReportRenderer {
     }
 
     /// The staleness mark of a report read from a standby.
-    static func replicaLine(_ replayed: String, _ language: Language) -> String {
+    public static func replicaLine(_ replayed: String, _ language: Language) -> String {
         language == .zh ? "只读副本：数据截至 \(TerminalText.sanitize(replayed))（副本最后回放的事务时间），可能落后于主库"
                         : "read replica: data as of \(TerminalText.sanitize(replayed)) (the replica's last replayed transaction); the primary may be ahead"
     }

@@ -34,9 +34,14 @@ enum OverviewPage {
         let runsTable: HTML = runs.isEmpty ? "<p class=\"muted\">\(t(language, "还没有运行过。", "No run yet."))</p>" : """
             <table><thead><tr><th class="num">#</th><th>\(t(language, "业务日期", "Night"))</th><th>\(t(language, "开始", "Started"))</th><th>\(t(language, "结束", "Finished"))</th><th class="num">\(t(language, "处理", "Claimed"))</th><th>\(t(language, "结果", "Outcomes"))</th></tr></thead><tbody>\(runs)</tbody></table>
             """
+        // Read from a standby: say how old the figures may be.
+        let replicaMark: HTML = report.replicaReplayAt.map { replayed -> HTML in
+            "<p class=\"notice\" id=\"replica-mark\">\(ReportRenderer.replicaLine(replayed, language))</p>"
+        } ?? .empty
         let body: HTML = """
             <h1>\(scope.name) <span class="muted">\(scope.slug)</span></h1>
             \(going)
+            \(replicaMark)
             <p class="muted">\(t(language, "截至 \(report.asOf.description)，本周期 \(report.cycle)", "As of \(report.asOf.description), cycle \(report.cycle)"))</p>
             <div class="cards">
             <div class="card" id="count-total"><div class="value">\(report.totalCount)</div><div class="label">\(t(language, "年检总数", "inspections in total"))</div></div>

@@ -80,8 +80,7 @@ struct PageRoutes: Sendable {
 
     func overview(_ context: WebContext) async throws -> Response {
         let (principal, scope) = try await console.readScope(context)
-        let report = try await console.overview(scope)
-        let going = try await console.asTenant(scope) { try WebQueries.selectRunGoing($0) }
+        let (report, going) = try await console.overview(scope)
         return Page.response(OverviewPage.render(report, scope: scope, principal: principal, language: context.language,
                                                  runGoing: going, refreshSeconds: console.options.refreshSeconds))
     }
@@ -123,20 +122,22 @@ struct PageRoutes: Sendable {
 extension WebConsole {
     /// The overview's figures without reading every inspection: counts and the renewal total by aggregate
     /// (the same "current inspection per service" as the report), nights, expiring services and runs.
-    func overview(_ scope: TenantScope) async throws -> TenantReport {
+    func overview(_ scope: TenantScope) async throws -> (report: TenantReport, runGoing: Bool) {
         let asOf = self.asOf
         let window = ReportBuilder.expiringWindowDays
-        let data = try await asTenant(scope) { session in
+        let (data, replayedAt) = try await readAsTenant(scope) { session in
             (totals: try ReportQueries.selectPlatformRow(session),
              expiring: try ReportQueries.selectExpiringWithoutInspection(session, through: asOf.adding(days: window)),
              runs: try ReportQueries.selectRecentRuns(session, limit: 10),
-             nights: try ReportQueries.selectNightlyProgress(session, from: asOf.adding(days: -13), through: asOf))
+             nights: try ReportQueries.selectNightlyProgress(session, from: asOf.adding(days: -13), through: asOf),
+             going: try WebQueries.selectRunGoing(session))
         }
         var report = ReportBuilder.build(slug: scope.slug, name: scope.name, asOf: asOf, calendar: .china, current: [],
                                          expiring: data.expiring, runs: data.runs, nights: data.nights)
         report.counts = data.totals.counts
         report.renewalTotal = data.totals.renewalTotal
-        return report
+        report.replicaReplayAt = replayedAt
+        return (report, data.going)
     }
 
 

@@ -52,4 +52,15 @@ extension WebConsole {
         let id = scope.id
         return try await database.run { session in try session.asTenant(id) { try body(session) } }
     }
+
+    /// A read that may lag (the overview, reports): on the read database (a standby when
+    /// NIANJIAN_READ_DATABASE_URL names one), with the standby's replay time when it is one.
+    func readAsTenant<T: Sendable>(_ scope: TenantScope, _ body: @escaping @Sendable (PostgresSession) throws -> T)
+        async throws -> (value: T, replayedAt: String?) {
+        let id = scope.id, marked = readsElsewhere
+        return try await readDatabase.run { session in
+            let value = try session.asTenant(id) { try body(session) }
+            return (value, marked ? try ReplicaQueries.replayMark(session) : nil)
+        }
+    }
 }
