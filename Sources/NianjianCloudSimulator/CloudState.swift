@@ -181,8 +181,10 @@ public actor CloudState {
     /// Orders whose review ended by the business date are paid (the instance's expiry moves by the period,
     /// once: the settlement is journaled with the new expiry) or cancelled.
     private func settleDue() throws {
-        guard !memory.unpaid.isEmpty else { return }
+        // Every request comes through here: nothing to do until the earliest decision date is reached (the
+        // soak found a sort of every unpaid order per request: 40 requests/s with 50,000 orders in review).
         let today = businessDate()
+        guard let earliest = memory.earliestDecision, earliest <= today else { return }
         for id in memory.unpaid.sorted() {
             guard let order = memory.orders[id], order.decidedOn <= today else { continue }
             var settlement = Settlement(orderId: id, status: order.rejection == nil ? .paid : .cancelled, on: today)
@@ -191,6 +193,7 @@ public actor CloudState {
             }
             try record(JournalRecord(settlement: settlement))
         }
+        memory.earliestDecision = memory.unpaid.compactMap { memory.orders[$0]?.decidedOn }.min()
     }
 
     static func orderId(_ sequence: Int) -> String {
@@ -223,6 +226,8 @@ struct Memory {
     /// accessKeyId + "\n" + ClientToken → order id.
     var tokens: [String: String] = [:]
     var unpaid: Set<String> = []
+    /// No unpaid order is decided before this (a lower bound; nil: none unpaid): settling is skipped until then.
+    var earliestDecision: CivilDate?
     var ordersPerInstance: [String: Int] = [:]
     var clockDate: CivilDate?
 
@@ -232,6 +237,7 @@ struct Memory {
             orders[order.orderId] = order
             tokens[order.accessKeyId + "\n" + order.clientToken] = order.orderId
             unpaid.insert(order.orderId)
+            earliestDecision = min(earliestDecision ?? order.decidedOn, order.decidedOn)
             ordersPerInstance[order.instanceId, default: 0] += 1
             orderSequence += 1
         }
