@@ -101,7 +101,7 @@ public struct BusinessCalendar: Sendable, Hashable {
         return (low...high).filter { !coveredYears.contains($0) }
     }
 
-    /// One sentence per year without data in the range: shown by the runner and reports, never thrown.
+    /// One sentence per year without data in the range: logged by the runner at the start of a night, never thrown.
     public func warnings(from start: CivilDate, to end: CivilDate) -> [String] {
         missingYears(from: start, to: end).map {
             "no public holiday data for \($0): business days there count Monday to Friday only (holidays and make-up working days unknown)"

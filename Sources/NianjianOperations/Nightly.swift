@@ -20,10 +20,15 @@ public enum Nightly {
         let (database, owned) = sessions(database, job)
         defer { if owned { database.close() } }
         let clock: any BusinessClock = asOf.map { AsOfBusinessClock(date: $0, nightStartHour: job.nightStartHour) } ?? SystemBusinessClock()
+        // Reviews and polls count business days from tonight on: say when a year they reach has no holiday data.
+        let today = clock.now().chinaDate
+        for warning in BusinessCalendar.china.warnings(from: today, to: today.adding(days: max(30, job.planWindowDays))) {
+            logger.warning("\(warning)")
+        }
         if job.planFirst {
             // Services that came due since the last night get their inspection before claiming starts.
             let tenantIds = try tenants.map { slugs in try slugs.map { try TenantAdmin.resolve(database: database, slug: $0).id } }
-            let planned = try Planner.plan(database: database, tenantIds: tenantIds, asOf: clock.now().chinaDate,
+            let planned = try Planner.plan(database: database, tenantIds: tenantIds, asOf: today,
                                            windowDays: job.planWindowDays)
             let total = planned.reduce(0) { $0 + $1.planned }
             if total > 0 { logger.info("planned \(total) inspections before the run") }
