@@ -55,10 +55,16 @@ let package = Package(
                            .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
-        // Console adapters: the protocol, the deterministic mock.
+        // Console adapters: the protocol, the business clock, the token bucket, where the cloud is.
         .target(
             name: "NianjianConsole",
             dependencies: ["NianjianDomain", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        // The deterministic in-process mock console, its settings (the job file's `console:` section) and memory.
+        .target(
+            name: "NianjianMockConsole",
+            dependencies: ["NianjianConsole", "NianjianDomain"],
             swiftSettings: strict
         ),
         // Alibaba Cloud's OpenAPI: the ACS3-HMAC-SHA256 signer, the actions the product uses, error classes.
@@ -91,7 +97,7 @@ let package = Package(
         .target(
             name: "NianjianRunner",
             dependencies: [
-                "NianjianDomain", "NianjianStore", "NianjianConsole", "NianjianPostgres",
+                "NianjianDomain", "NianjianStore", "NianjianConsole", "NianjianMockConsole", "NianjianPostgres",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
             ],
@@ -114,8 +120,8 @@ let package = Package(
         .target(
             name: "NianjianOperations",
             dependencies: [
-                "NianjianDomain", "NianjianStore", "NianjianRunner", "NianjianConsole", "NianjianPostgres",
-                "NianjianSpreadsheet", "NianjianReports", "NianjianAliyun", "NianjianCloudSimulator",
+                "NianjianDomain", "NianjianStore", "NianjianRunner", "NianjianConsole", "NianjianMockConsole",
+                "NianjianPostgres", "NianjianSpreadsheet", "NianjianReports", "NianjianAliyun", "NianjianCloudSimulator",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
@@ -210,7 +216,7 @@ let package = Package(
             name: "RunnerTests",
             dependencies: [
                 "NianjianRunner", "NianjianStore", "NianjianTestSupport", "NianjianDomain", "NianjianConsole",
-                "NianjianPostgres", "NianjianOperations",
+                "NianjianMockConsole", "NianjianPostgres", "NianjianOperations",
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strict
@@ -220,6 +226,7 @@ let package = Package(
             dependencies: [
                 "NianjianOperations", "NianjianStore", "NianjianTestSupport", "NianjianDomain",
                 "NianjianPostgres", "NianjianRunner", "NianjianReports", "NianjianSpreadsheet", "NianjianConsole", "NianjianCloudSimulator", "NianjianAliyun",
+                "NianjianMockConsole",
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
             swiftSettings: strict

@@ -1,6 +1,7 @@
 import Foundation
 import NianjianConsole
 import NianjianDomain
+import NianjianMockConsole
 import Yams
 
 /// What a nightly run does (a `Jobs/*.yml` file): its limits, retry and poll policy, leases, batches and

@@ -2,6 +2,7 @@ import Foundation
 import NianjianConsole
 import Logging
 import NianjianDomain
+import NianjianMockConsole
 import NianjianOperations
 import NianjianPostgres
 import NianjianRunner

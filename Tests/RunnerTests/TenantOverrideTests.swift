@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import NianjianConsole
 import NianjianDomain
+import NianjianMockConsole
 import NianjianOperations
 import NianjianPostgres
 import NianjianRunner
