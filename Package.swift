@@ -116,7 +116,7 @@ let package = Package(
             dependencies: ["NianjianDomain"],
             swiftSettings: strict
         ),
-        // Operator workflows: import, plan, requeue, reports, demo data (through the cloud simulator), benchmarks.
+        // Operator workflows: import, plan, requeue, reports, demo data (through the cloud simulator).
         .target(
             name: "NianjianOperations",
             dependencies: [
@@ -124,6 +124,17 @@ let package = Package(
                 "NianjianPostgres", "NianjianSpreadsheet", "NianjianReports", "NianjianAliyun", "NianjianCloudSimulator",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: strict
+        ),
+        // Benchmarks (`nianjian bench`): throughput, latency, fairness, memory, validation and the multi-night soak,
+        // each in a fresh database; their SQL is the store's (BenchQueries, MinimalFloorQueries, SoakQueries).
+        .target(
+            name: "NianjianBench",
+            dependencies: [
+                "NianjianOperations", "NianjianDomain", "NianjianStore", "NianjianRunner", "NianjianConsole",
+                "NianjianMockConsole", "NianjianPostgres", "NianjianSpreadsheet", "NianjianCloudSimulator",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
@@ -149,6 +160,7 @@ let package = Package(
             dependencies: [
                 "NianjianOperations", "NianjianRunner", "NianjianStore", "NianjianDomain", "NianjianPostgres",
                 "NianjianConsole", "NianjianReports", "NianjianCloudSimulator", "NianjianAliyun", "NianjianWeb",
+                "NianjianBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -226,7 +238,7 @@ let package = Package(
             dependencies: [
                 "NianjianOperations", "NianjianStore", "NianjianTestSupport", "NianjianDomain",
                 "NianjianPostgres", "NianjianRunner", "NianjianReports", "NianjianSpreadsheet", "NianjianConsole", "NianjianCloudSimulator", "NianjianAliyun",
-                "NianjianMockConsole",
+                "NianjianMockConsole", "NianjianBench",
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
             swiftSettings: strict

@@ -6,6 +6,7 @@ import Darwin
 import Foundation
 import NianjianCloudSimulator
 import NianjianDomain
+import NianjianOperations
 import NianjianSpreadsheet
 import NianjianStore
 

@@ -1,5 +1,6 @@
 import Foundation
 import NianjianDomain
+import NianjianOperations
 import NianjianPostgres
 import NianjianStore
 

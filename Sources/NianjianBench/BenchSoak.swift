@@ -1,6 +1,7 @@
 import Foundation
 import NianjianCloudSimulator
 import NianjianDomain
+import NianjianOperations
 import NianjianPostgres
 import NianjianStore
 
