@@ -116,14 +116,25 @@ let package = Package(
             dependencies: ["NianjianDomain"],
             swiftSettings: strict
         ),
-        // Operator workflows: import, plan, requeue, reports, demo data (through the cloud simulator).
+        // Operator workflows: tenants, import, plan, requeue, reports, cloud accounts, the console factory, the night.
         .target(
             name: "NianjianOperations",
             dependencies: [
                 "NianjianDomain", "NianjianStore", "NianjianRunner", "NianjianConsole", "NianjianMockConsole",
-                "NianjianPostgres", "NianjianSpreadsheet", "NianjianReports", "NianjianAliyun", "NianjianCloudSimulator",
+                "NianjianPostgres", "NianjianSpreadsheet", "NianjianReports", "NianjianAliyun",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: strict
+        ),
+        // `nianjian demo`: synthetic agencies through import, plan, nights, re-queue and reports, against the cloud
+        // simulator in process (DemoCloud, which the soak uses too).
+        .target(
+            name: "NianjianDemo",
+            dependencies: [
+                "NianjianOperations", "NianjianDomain", "NianjianStore", "NianjianRunner", "NianjianConsole",
+                "NianjianPostgres", "NianjianSpreadsheet", "NianjianReports", "NianjianAliyun", "NianjianCloudSimulator",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
@@ -132,8 +143,8 @@ let package = Package(
         .target(
             name: "NianjianBench",
             dependencies: [
-                "NianjianOperations", "NianjianDomain", "NianjianStore", "NianjianRunner", "NianjianConsole",
-                "NianjianMockConsole", "NianjianPostgres", "NianjianSpreadsheet", "NianjianCloudSimulator",
+                "NianjianOperations", "NianjianDemo", "NianjianDomain", "NianjianStore", "NianjianRunner",
+                "NianjianConsole", "NianjianMockConsole", "NianjianPostgres", "NianjianSpreadsheet", "NianjianCloudSimulator",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -160,7 +171,7 @@ let package = Package(
             dependencies: [
                 "NianjianOperations", "NianjianRunner", "NianjianStore", "NianjianDomain", "NianjianPostgres",
                 "NianjianConsole", "NianjianReports", "NianjianCloudSimulator", "NianjianAliyun", "NianjianWeb",
-                "NianjianBench",
+                "NianjianBench", "NianjianDemo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -238,7 +249,7 @@ let package = Package(
             dependencies: [
                 "NianjianOperations", "NianjianStore", "NianjianTestSupport", "NianjianDomain",
                 "NianjianPostgres", "NianjianRunner", "NianjianReports", "NianjianSpreadsheet", "NianjianConsole", "NianjianCloudSimulator", "NianjianAliyun",
-                "NianjianMockConsole", "NianjianBench",
+                "NianjianMockConsole", "NianjianBench", "NianjianDemo",
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
             swiftSettings: strict

@@ -1,7 +1,7 @@
 import Foundation
 import NianjianCloudSimulator
+import NianjianDemo
 import NianjianDomain
-import NianjianOperations
 import NianjianPostgres
 import NianjianStore
 

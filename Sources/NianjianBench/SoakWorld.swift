@@ -5,6 +5,7 @@ import Darwin
 #endif
 import Foundation
 import NianjianCloudSimulator
+import NianjianDemo
 import NianjianDomain
 import NianjianOperations
 import NianjianSpreadsheet

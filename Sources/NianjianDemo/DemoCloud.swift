@@ -4,6 +4,7 @@ import Logging
 import NianjianAliyun
 import NianjianCloudSimulator
 import NianjianDomain
+import NianjianOperations
 import NianjianStore
 
 /// The demo's cloud: the simulator (`nianjian cloud serve`'s server) in this process, on 127.0.0.1 and a free

@@ -7,6 +7,7 @@ import Foundation
 import Logging
 import NianjianConsole
 import NianjianDomain
+import NianjianOperations
 import NianjianPostgres
 import NianjianReports
 import NianjianRunner
