@@ -55,10 +55,16 @@ let package = Package(
                            .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
-        // Console adapters: the protocol, the deterministic mock.
+        // Console adapters: the protocol, the business clock, the token bucket, where the cloud is.
         .target(
             name: "NianjianConsole",
             dependencies: ["NianjianDomain", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        // The deterministic in-process mock console, its settings (the job file's `console:` section) and memory.
+        .target(
+            name: "NianjianMockConsole",
+            dependencies: ["NianjianConsole", "NianjianDomain"],
             swiftSettings: strict
         ),
         // Alibaba Cloud's OpenAPI: the ACS3-HMAC-SHA256 signer, the actions the product uses, error classes.
@@ -91,7 +97,7 @@ let package = Package(
         .target(
             name: "NianjianRunner",
             dependencies: [
-                "NianjianDomain", "NianjianStore", "NianjianConsole", "NianjianPostgres",
+                "NianjianDomain", "NianjianStore", "NianjianConsole", "NianjianMockConsole", "NianjianPostgres",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
             ],
@@ -110,14 +116,36 @@ let package = Package(
             dependencies: ["NianjianDomain"],
             swiftSettings: strict
         ),
-        // Operator workflows: import, plan, requeue, reports, demo data (through the cloud simulator), benchmarks.
+        // Operator workflows: tenants, import, plan, requeue, reports, cloud accounts, the console factory, the night.
         .target(
             name: "NianjianOperations",
             dependencies: [
-                "NianjianDomain", "NianjianStore", "NianjianRunner", "NianjianConsole", "NianjianPostgres",
-                "NianjianSpreadsheet", "NianjianReports", "NianjianAliyun", "NianjianCloudSimulator",
+                "NianjianDomain", "NianjianStore", "NianjianRunner", "NianjianConsole", "NianjianMockConsole",
+                "NianjianPostgres", "NianjianSpreadsheet", "NianjianReports", "NianjianAliyun",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: strict
+        ),
+        // `nianjian demo`: synthetic agencies through import, plan, nights, re-queue and reports, against the cloud
+        // simulator in process (DemoCloud, which the soak uses too).
+        .target(
+            name: "NianjianDemo",
+            dependencies: [
+                "NianjianOperations", "NianjianDomain", "NianjianStore", "NianjianRunner", "NianjianConsole",
+                "NianjianPostgres", "NianjianSpreadsheet", "NianjianReports", "NianjianAliyun", "NianjianCloudSimulator",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        // Benchmarks (`nianjian bench`): throughput, latency, fairness, memory, validation and the multi-night soak,
+        // each in a fresh database; their SQL is the store's (BenchQueries, MinimalFloorQueries, SoakQueries).
+        .target(
+            name: "NianjianBench",
+            dependencies: [
+                "NianjianOperations", "NianjianDemo", "NianjianDomain", "NianjianStore", "NianjianRunner",
+                "NianjianConsole", "NianjianMockConsole", "NianjianPostgres", "NianjianSpreadsheet", "NianjianCloudSimulator",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
@@ -143,6 +171,7 @@ let package = Package(
             dependencies: [
                 "NianjianOperations", "NianjianRunner", "NianjianStore", "NianjianDomain", "NianjianPostgres",
                 "NianjianConsole", "NianjianReports", "NianjianCloudSimulator", "NianjianAliyun", "NianjianWeb",
+                "NianjianBench", "NianjianDemo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -210,7 +239,7 @@ let package = Package(
             name: "RunnerTests",
             dependencies: [
                 "NianjianRunner", "NianjianStore", "NianjianTestSupport", "NianjianDomain", "NianjianConsole",
-                "NianjianPostgres", "NianjianOperations",
+                "NianjianMockConsole", "NianjianPostgres", "NianjianOperations",
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strict
@@ -220,6 +249,7 @@ let package = Package(
             dependencies: [
                 "NianjianOperations", "NianjianStore", "NianjianTestSupport", "NianjianDomain",
                 "NianjianPostgres", "NianjianRunner", "NianjianReports", "NianjianSpreadsheet", "NianjianConsole", "NianjianCloudSimulator", "NianjianAliyun",
+                "NianjianMockConsole", "NianjianBench", "NianjianDemo",
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
             swiftSettings: strict

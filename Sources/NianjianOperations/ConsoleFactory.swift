@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NianjianAliyun
 import NianjianConsole
+import NianjianMockConsole
 import NianjianRunner
 import NianjianStore
 

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import NianjianConsole
 import NianjianDomain
+import NianjianMockConsole
 import NianjianPostgres
 import NianjianRunner
 import NianjianStore

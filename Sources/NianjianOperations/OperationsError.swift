@@ -22,16 +22,21 @@ public struct OperationsError: Error, Sendable, Hashable, CustomStringConvertibl
     }
 }
 
-/// A value quoted for a message, shortened and with control characters made visible.
-func quoted(_ value: String, limit: Int = 80) -> String {
-    var out = ""
-    for scalar in value.unicodeScalars.prefix(limit) {
-        if scalar.value < 0x20 || scalar.value == 0x7F {
-            out += "\\u{\(String(scalar.value, radix: 16))}"
-        } else {
-            out.unicodeScalars.append(scalar)
+/// A value quoted for a message (`OperationsError.quoted`).
+func quoted(_ value: String, limit: Int = 80) -> String { OperationsError.quoted(value, limit: limit) }
+
+extension OperationsError {
+    /// A value quoted for a message, shortened and with control characters made visible.
+    public static func quoted(_ value: String, limit: Int = 80) -> String {
+        var out = ""
+        for scalar in value.unicodeScalars.prefix(limit) {
+            if scalar.value < 0x20 || scalar.value == 0x7F {
+                out += "\\u{\(String(scalar.value, radix: 16))}"
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
         }
+        if value.unicodeScalars.count > limit { out += "…" }
+        return "'\(out)'"
     }
-    if value.unicodeScalars.count > limit { out += "…" }
-    return "'\(out)'"
 }

@@ -13,11 +13,11 @@ extension NightRunner {
         // next run resubmits with the same key.
         guard !writes.isEmpty, !finishing else { return }
         writeBuffer.append(contentsOf: writes)
-        if writeBuffer.count >= job.writeBatch || stopping {
+        if writeBuffer.count >= job.batch.write || stopping {
             flush()
         } else if !flushScheduled {
             flushScheduled = true
-            queue.asyncAfter(deadline: .now() + job.flushMilliseconds / 1000) { [self] in
+            queue.asyncAfter(deadline: .now() + job.batch.flushMilliseconds / 1000) { [self] in
                 flushScheduled = false
                 flush()
             }
@@ -27,7 +27,7 @@ extension NightRunner {
     func flush() {
         guard !flushing, !finishing, !writeBuffer.isEmpty else { return }
         flushing = true
-        let batch = Array(writeBuffer.prefix(job.writeBatch))
+        let batch = Array(writeBuffer.prefix(job.batch.write))
         writeBuffer.removeFirst(batch.count)
         let updates = batch.map(\.update)
         let actor = options.runnerId, run = runId

@@ -1,6 +1,7 @@
 import Foundation
 import NianjianConsole
 import NianjianDomain
+import NianjianMockConsole
 import Yams
 
 /// What a nightly run does (a `Jobs/*.yml` file): its limits, retry and poll policy, leases, batches and
@@ -14,20 +15,16 @@ public struct JobDefinition: Sendable {
     public var nightHours = 8.0
     /// Hour (China time) a night starts: `--as-of` nights and poll times use it.
     public var nightStartHour = 1
-    public var globalConcurrency = 64
-    public var perTenantConcurrency = 8
-    /// Console calls per second per tenant (0 = unlimited) and the burst saved up.
-    public var submitRate = 20.0
-    public var submitBurst = 20.0
-    public var pollRate = 8.0
-    public var pollBurst = 8.0
+    /// Inspections in flight at once, in all and per tenant (`concurrency:`).
+    public var concurrency = Concurrency()
+    /// Console calls per second per tenant (0 = unlimited) and the burst saved up (`rate_limits:`).
+    public var rateLimits = RateLimits()
     public var retry = RetryPolicy(maxAttempts: 5, baseDelaySeconds: 30, multiplier: 2, maxDelaySeconds: 900, jitter: 0.2)
     public var poll = PollSchedule(firstPollAfterBusinessDays: 1, firstPollAfterSeconds: 0, thenEveryBusinessDays: 1, thenEverySeconds: 0)
-    public var leaseSeconds = 30.0
-    public var heartbeatSeconds = 10.0
-    public var claimBatch = 500
-    public var writeBatch = 500
-    public var flushMilliseconds = 20.0
+    /// How long a claim holds and how often it is renewed (`lease:`).
+    public var lease = Lease()
+    /// Claim and write-back batch sizes, and how long a partial write batch waits (`batch:`).
+    public var batch = Batch()
     public var shutdownGraceSeconds = 20.0
     /// How long database trouble (a restart, a network cut) is retried before the run gives up.
     public var databaseRetrySeconds = 60.0
@@ -76,7 +73,10 @@ public struct JobDefinition: Sendable {
                                messageZh: "不是有效的 YAML：" + yamlErrorDetail(error))
         }
         var job = JobDefinition()
-        guard let root else { return job }
+        guard let root else {
+            try job.validate(file: file)
+            return job
+        }
         var reader = JobReader(file: file)
         try reader.read(root, into: &job)
         return job
@@ -210,17 +210,18 @@ private struct JobReader {
             case "database_retry_seconds": job.databaseRetrySeconds = try number(value, key, min: 0, max: 3600)
             case "concurrency":
                 for (sub, _, node) in try mapping(value, key, allowed: ["global", "per_tenant"]) {
-                    if sub == "global" { job.globalConcurrency = try integer(node, "concurrency.global", min: 1, max: 100_000) }
-                    else { job.perTenantConcurrency = try integer(node, "concurrency.per_tenant", min: 1, max: 100_000) }
+                    if sub == "global" { job.concurrency.global = try integer(node, "concurrency.global", min: 1, max: 100_000) }
+                    else { job.concurrency.perTenant = try integer(node, "concurrency.per_tenant", min: 1, max: 100_000) }
                 }
             case "rate_limits":
                 for (sub, _, node) in try mapping(value, key, allowed: ["submit", "poll"]) {
-                    var rate = 0.0, burst = 1.0
+                    // A section given replaces the default: what it leaves out is unlimited, with a burst of 1.
+                    var limit = JobDefinition.RateLimit(perSecond: 0, burst: 1)
                     for (field, _, leaf) in try mapping(node, "rate_limits.\(sub)", allowed: ["per_second", "burst"]) {
-                        if field == "per_second" { rate = try number(leaf, "rate_limits.\(sub).per_second", min: 0, max: 1_000_000) }
-                        else { burst = try number(leaf, "rate_limits.\(sub).burst", min: 1, max: 1_000_000) }
+                        if field == "per_second" { limit.perSecond = try number(leaf, "rate_limits.\(sub).per_second", min: 0, max: 1_000_000) }
+                        else { limit.burst = try number(leaf, "rate_limits.\(sub).burst", min: 1, max: 1_000_000) }
                     }
-                    if sub == "submit" { job.submitRate = rate; job.submitBurst = burst } else { job.pollRate = rate; job.pollBurst = burst }
+                    if sub == "submit" { job.rateLimits.submit = limit } else { job.rateLimits.poll = limit }
                 }
             case "retry":
                 for (sub, _, node) in try mapping(value, key, allowed: ["max_attempts", "base_delay_seconds", "multiplier", "max_delay_seconds", "jitter"]) {
@@ -243,15 +244,15 @@ private struct JobReader {
                 }
             case "lease":
                 for (sub, _, node) in try mapping(value, key, allowed: ["seconds", "heartbeat_seconds"]) {
-                    if sub == "seconds" { job.leaseSeconds = try number(node, "lease.seconds", min: 0.5, max: 3600) }
-                    else { job.heartbeatSeconds = try number(node, "lease.heartbeat_seconds", min: 0.1, max: 3600) }
+                    if sub == "seconds" { job.lease.seconds = try number(node, "lease.seconds", min: 0.5, max: 3600) }
+                    else { job.lease.heartbeatSeconds = try number(node, "lease.heartbeat_seconds", min: 0.1, max: 3600) }
                 }
             case "batch":
                 for (sub, _, node) in try mapping(value, key, allowed: ["claim", "write", "flush_milliseconds"]) {
                     switch sub {
-                    case "claim": job.claimBatch = try integer(node, "batch.claim", min: 1, max: 100_000)
-                    case "write": job.writeBatch = try integer(node, "batch.write", min: 1, max: 100_000)
-                    default: job.flushMilliseconds = try number(node, "batch.flush_milliseconds", min: 0, max: 60_000)
+                    case "claim": job.batch.claim = try integer(node, "batch.claim", min: 1, max: 100_000)
+                    case "write": job.batch.write = try integer(node, "batch.write", min: 1, max: 100_000)
+                    default: job.batch.flushMilliseconds = try number(node, "batch.flush_milliseconds", min: 0, max: 60_000)
                     }
                 }
             case "database":
@@ -270,10 +271,8 @@ private struct JobReader {
                 break
             }
         }
-        if job.heartbeatSeconds >= job.leaseSeconds {
-            throw fail(root, "lease.heartbeat_seconds (\(job.heartbeatSeconds)) must be shorter than lease.seconds (\(job.leaseSeconds))",
-                       "lease.heartbeat_seconds（\(job.heartbeatSeconds)）必须短于 lease.seconds（\(job.leaseSeconds)）")
-        }
+        // What no single key shows (the heartbeat against the lease…), and everything again for jobs built in code.
+        try job.validate(file: file, line: root.mark?.line)
     }
 
     /// An http(s) URL with a host, without a trailing slash.

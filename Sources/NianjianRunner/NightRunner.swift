@@ -132,6 +132,8 @@ public final class NightRunner: @unchecked Sendable {
     /// Runs the night and blocks until it is over. Call from a thread that may block (not the
     /// cooperative pool). Throws when the run could not be done (database unreachable, unknown tenant).
     public func run(handleSignals: Bool = false) throws -> RunSummary {
+        // A job built in code is held to what a job file may say.
+        try options.job.validate()
         // Signals are caught from the first moment: a stop during start-up records the run as interrupted.
         if handleSignals { queue.sync { installSignalHandlers() } }
         do {
@@ -172,7 +174,7 @@ public final class NightRunner: @unchecked Sendable {
         for settings in loaded.found {
             tenants[settings.id] = TenantLane(settings: settings, job: job, now: now)
         }
-        let runner = options.runnerId, jobName = job.name, date = asOf, ids = tenantIds, lease = job.leaseSeconds, scope = loaded.found.map(\.id)
+        let runner = options.runnerId, jobName = job.name, date = asOf, ids = tenantIds, lease = job.lease.seconds, scope = loaded.found.map(\.id)
         let businessNow = start
         runId = try store.performBlocking { session in
             _ = try session.rescueExpiredLeases(businessNow: businessNow, actor: "rescuer:\(runner)", leaseSeconds: lease)

@@ -9,12 +9,12 @@ import NianjianStore
 /// Maintenance: heartbeat, rescuer and progress timers, signals, database calls with retry.
 extension NightRunner {
     func startTimers() {
-        let owner = options.runnerId, lease = job.leaseSeconds
-        addTimer(every: job.heartbeatSeconds) { [self] in
+        let owner = options.runnerId, lease = job.lease.seconds
+        addTimer(every: job.lease.heartbeatSeconds) { [self] in
             guard held > 0 else { return }
             databaseCall("heartbeat", { try $0.extendLeases(owner: owner, leaseSeconds: lease) }) { _ in }
         }
-        addTimer(every: max(1, job.leaseSeconds)) { [self] in
+        addTimer(every: max(1, job.lease.seconds)) { [self] in
             let now = clock.now(), actor = "rescuer:\(owner)"
             databaseCall("rescue", { try $0.extendThenRescue(owner: owner, businessNow: now, actor: actor, leaseSeconds: lease) }) { _ in }
         }

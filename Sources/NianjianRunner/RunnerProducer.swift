@@ -9,15 +9,15 @@ import NianjianStore
 /// The producer: claim sizing, the fair claim, idle and next-due, the end of the night.
 extension NightRunner {
     func claim() {
-        guard !stopping, !finishing, !claiming, held < job.claimBatch else { return }
+        guard !stopping, !finishing, !claiming, held < job.batch.claim else { return }
         claiming = true
         // The first claim of a run is a quarter batch: every tenant's first share reaches the console sooner.
-        let size = claimedCount == 0 ? max(1, job.claimBatch / 4) : job.claimBatch
-        let request = ClaimRequest(owner: options.runnerId, leaseSeconds: job.leaseSeconds, batchSize: size,
+        let size = claimedCount == 0 ? max(1, job.batch.claim / 4) : job.batch.claim
+        let request = ClaimRequest(owner: options.runnerId, leaseSeconds: job.lease.seconds, batchSize: size,
                                    now: clock.now(), tenantIds: tenantIds)
         // A claim retried after a lost connection may have committed the first time: before claiming again, the
         // retry adopts what this runner holds under a token it never received (same owner, same token).
-        let owner = options.runnerId, lease = job.leaseSeconds
+        let owner = options.runnerId, lease = job.lease.seconds
         let retry: @Sendable () -> @Sendable (any RunnerStoreSession) throws -> [ClaimedInspection] = { [self] in
             let known = Array(receivedTokens)
             var fresh = request
@@ -109,7 +109,7 @@ extension NightRunner {
 
     func rescueThenClaim() {
         let now = clock.now(), actor = "rescuer:\(options.runnerId)"
-        let lease = job.leaseSeconds, owner = options.runnerId
+        let lease = job.lease.seconds, owner = options.runnerId
         databaseCall("rescue", { try $0.extendThenRescue(owner: owner, businessNow: now, actor: actor, leaseSeconds: lease) }) { [self] _ in
             claim()
             if held == 0 && !claiming { checkIdle() }

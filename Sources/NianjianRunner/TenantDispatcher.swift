@@ -31,7 +31,7 @@ extension NightRunner {
         let now = DispatchTime.now().seconds
         var earliestToken = Double.infinity
         var idleTurns = 0
-        while inFlight < job.globalConcurrency, !ring.isEmpty, idleTurns < ring.count {
+        while inFlight < job.concurrency.global, !ring.isEmpty, idleTurns < ring.count {
             if ringIndex >= ring.count { ringIndex = 0 }
             let tenantId = ring[ringIndex]
             guard let lane = tenants[tenantId], !lane.isEmpty else {
@@ -132,11 +132,11 @@ final class TenantLane: @unchecked Sendable {
 
     init(settings: TenantRunSettings, job: JobDefinition, now: Double) {
         self.settings = settings
-        self.maxConcurrency = settings.maxConcurrency ?? job.perTenantConcurrency
-        let submitRate = settings.submitRate ?? job.submitRate
-        let pollRate = settings.pollRate ?? job.pollRate
-        submitBucket = TokenBucket(ratePerSecond: submitRate, burst: settings.submitRate.map { max(1, $0) } ?? job.submitBurst, now: now)
-        pollBucket = TokenBucket(ratePerSecond: pollRate, burst: settings.pollRate.map { max(1, $0) } ?? job.pollBurst, now: now)
+        self.maxConcurrency = settings.maxConcurrency ?? job.concurrency.perTenant
+        let submitRate = settings.submitRate ?? job.rateLimits.submit.perSecond
+        let pollRate = settings.pollRate ?? job.rateLimits.poll.perSecond
+        submitBucket = TokenBucket(ratePerSecond: submitRate, burst: settings.submitRate.map { max(1, $0) } ?? job.rateLimits.submit.burst, now: now)
+        pollBucket = TokenBucket(ratePerSecond: pollRate, burst: settings.pollRate.map { max(1, $0) } ?? job.rateLimits.poll.burst, now: now)
     }
 
     var isEmpty: Bool { submits.isEmpty && polls.isEmpty }

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import NianjianDomain
-import NianjianOperations
+import NianjianBench
 
 /// `nianjian bench SCENARIO`: benchmarks as a command (issue 6). Thin: parse, call the scenario, print.
 struct BenchCommand: ParsableCommand {

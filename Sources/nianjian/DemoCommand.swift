@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
+import NianjianDemo
 import NianjianDomain
-import NianjianOperations
 import NianjianStore
 import NianjianWeb
 

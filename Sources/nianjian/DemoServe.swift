@@ -1,6 +1,6 @@
 import Foundation
+import NianjianDemo
 import NianjianDomain
-import NianjianOperations
 import NianjianStore
 import NianjianWeb
 

@@ -1,5 +1,5 @@
 import Foundation
-@testable import NianjianOperations
+@testable import NianjianBench
 import NianjianPostgres
 @testable import NianjianStore
 import NianjianTestSupport

@@ -1,4 +1,5 @@
 import Foundation
+import NianjianDemo
 import NianjianDomain
 import NianjianOperations
 import NianjianPostgres

@@ -33,8 +33,8 @@ struct InProcessSimulator {
         job.cloud.timeoutSeconds = 5
         job.retry = RetryPolicy(maxAttempts: maxAttempts, baseDelaySeconds: 0.01, multiplier: 2, maxDelaySeconds: 0.05, jitter: 0)
         job.poll = PollSchedule(firstPollAfterBusinessDays: 0, firstPollAfterSeconds: 0, thenEveryBusinessDays: 0, thenEverySeconds: 0.01)
-        job.submitRate = 0
-        job.pollRate = 0
+        job.rateLimits.submit.perSecond = 0
+        job.rateLimits.poll.perSecond = 0
         return job
     }
 

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import NianjianConsole
 import NianjianDomain
+import NianjianMockConsole
 import NianjianOperations
 import NianjianPostgres
 import NianjianReports
@@ -19,9 +20,9 @@ private func portfolioJob() -> JobDefinition {
     job.planFirst = false
     job.retry = RetryPolicy(maxAttempts: 5, baseDelaySeconds: 0.01, multiplier: 2, maxDelaySeconds: 0.05, jitter: 0)
     job.poll = PollSchedule(firstPollAfterBusinessDays: 0, firstPollAfterSeconds: 0, thenEveryBusinessDays: 0, thenEverySeconds: 0.01)
-    job.submitRate = 0
-    job.pollRate = 0
-    job.flushMilliseconds = 5
+    job.rateLimits.submit.perSecond = 0
+    job.rateLimits.poll.perSecond = 0
+    job.batch.flushMilliseconds = 5
     var console = MockConsoleSettings()
     console.reviewBusinessDays = 0
     console.seed = 5

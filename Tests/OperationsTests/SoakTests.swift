@@ -1,7 +1,8 @@
 import Foundation
 import Logging
+@testable import NianjianBench
 import NianjianDomain
-@testable import NianjianOperations
+import NianjianOperations
 import NianjianPostgres
 import NianjianRunner
 import NianjianStore

@@ -2,6 +2,7 @@ import Foundation
 import NianjianConsole
 import Logging
 import NianjianDomain
+import NianjianMockConsole
 import NianjianOperations
 import NianjianPostgres
 import NianjianRunner
@@ -14,10 +15,10 @@ private func failoverJob(retrySeconds: Double) -> JobDefinition {
     testJob {
         $0.console.latencyP50Milliseconds = 5
         $0.console.latencyP99Milliseconds = 30
-        $0.submitRate = 30; $0.submitBurst = 4; $0.pollRate = 30; $0.pollBurst = 4
-        $0.perTenantConcurrency = 4
+        $0.rateLimits.submit.perSecond = 30; $0.rateLimits.submit.burst = 4; $0.rateLimits.poll.perSecond = 30; $0.rateLimits.poll.burst = 4
+        $0.concurrency.perTenant = 4
         $0.retry = RetryPolicy(maxAttempts: 40, baseDelaySeconds: 0.05, multiplier: 2, maxDelaySeconds: 0.5, jitter: 0.2)
-        $0.leaseSeconds = 5; $0.heartbeatSeconds = 1
+        $0.lease.seconds = 5; $0.lease.heartbeatSeconds = 1
         $0.databaseRetrySeconds = retrySeconds
     }
 }

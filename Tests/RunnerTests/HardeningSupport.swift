@@ -6,6 +6,7 @@ import Darwin
 import Foundation
 import NianjianConsole
 import NianjianDomain
+import NianjianMockConsole
 import NianjianStore
 import NianjianTestSupport
 

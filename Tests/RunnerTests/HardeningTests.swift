@@ -7,6 +7,7 @@ import Foundation
 import Logging
 import NianjianConsole
 import NianjianDomain
+import NianjianMockConsole
 import NianjianPostgres
 import NianjianRunner
 import NianjianStore
@@ -48,10 +49,10 @@ struct HardeningTests {
         let job = testJob {
             $0.console.latencyP50Milliseconds = 5
             $0.console.latencyP99Milliseconds = 30
-            $0.submitRate = 40; $0.submitBurst = 4; $0.pollRate = 40; $0.pollBurst = 4
-            $0.perTenantConcurrency = 4
+            $0.rateLimits.submit.perSecond = 40; $0.rateLimits.submit.burst = 4; $0.rateLimits.poll.perSecond = 40; $0.rateLimits.poll.burst = 4
+            $0.concurrency.perTenant = 4
             $0.retry = RetryPolicy(maxAttempts: 40, baseDelaySeconds: 0.05, multiplier: 2, maxDelaySeconds: 0.5, jitter: 0.2)
-            $0.leaseSeconds = 2; $0.heartbeatSeconds = 0.5
+            $0.lease.seconds = 2; $0.lease.heartbeatSeconds = 0.5
             $0.databaseRetrySeconds = 20
         }
         let capture = LogCapture()
@@ -321,7 +322,7 @@ struct HardeningTests {
         try Scenario.load(loader, tenants: (0..<8).map { .init(slug: "four-\($0)", companies: 2_500) })
         let loaded = Date()
         // Leases that cannot expire on a loaded machine: then nothing may be submitted twice.
-        let job = testJob { $0.claimBatch = 250; $0.writeBatch = 250; $0.leaseSeconds = 60; $0.heartbeatSeconds = 5 }
+        let job = testJob { $0.batch.claim = 250; $0.batch.write = 250; $0.lease.seconds = 60; $0.lease.heartbeatSeconds = 5 }
         let databases = (0..<4).map { _ in handle.open(maximumConnections: 4) }
         defer { databases.forEach { $0.close() } }
         // Four runners, one cloud: their consoles share one memory.

@@ -17,16 +17,16 @@ struct JobFileTests {
         var readers: [String: @Sendable (JobDefinition) -> String] = [
             "name": { $0.name }, "plan_first": { "\($0.planFirst)" }, "plan_window_days": { n($0.planWindowDays) },
             "night_hours": { n($0.nightHours) }, "night_start_hour": { n($0.nightStartHour) },
-            "concurrency.global": { n($0.globalConcurrency) }, "concurrency.per_tenant": { n($0.perTenantConcurrency) },
-            "rate_limits.submit.per_second": { n($0.submitRate) }, "rate_limits.submit.burst": { n($0.submitBurst) },
-            "rate_limits.poll.per_second": { n($0.pollRate) }, "rate_limits.poll.burst": { n($0.pollBurst) },
+            "concurrency.global": { n($0.concurrency.global) }, "concurrency.per_tenant": { n($0.concurrency.perTenant) },
+            "rate_limits.submit.per_second": { n($0.rateLimits.submit.perSecond) }, "rate_limits.submit.burst": { n($0.rateLimits.submit.burst) },
+            "rate_limits.poll.per_second": { n($0.rateLimits.poll.perSecond) }, "rate_limits.poll.burst": { n($0.rateLimits.poll.burst) },
             "retry.max_attempts": { n($0.retry.maxAttempts) }, "retry.base_delay_seconds": { n($0.retry.baseDelaySeconds) },
             "retry.multiplier": { n($0.retry.multiplier) }, "retry.max_delay_seconds": { n($0.retry.maxDelaySeconds) },
             "retry.jitter": { n($0.retry.jitter) },
             "poll.first_after_business_days": { n($0.poll.firstPollAfterBusinessDays) }, "poll.first_after_seconds": { n($0.poll.firstPollAfterSeconds) },
             "poll.then_every_business_days": { n($0.poll.thenEveryBusinessDays) }, "poll.then_every_seconds": { n($0.poll.thenEverySeconds) },
-            "lease.seconds": { n($0.leaseSeconds) }, "lease.heartbeat_seconds": { n($0.heartbeatSeconds) },
-            "batch.claim": { n($0.claimBatch) }, "batch.write": { n($0.writeBatch) }, "batch.flush_milliseconds": { n($0.flushMilliseconds) },
+            "lease.seconds": { n($0.lease.seconds) }, "lease.heartbeat_seconds": { n($0.lease.heartbeatSeconds) },
+            "batch.claim": { n($0.batch.claim) }, "batch.write": { n($0.batch.write) }, "batch.flush_milliseconds": { n($0.batch.flushMilliseconds) },
             "shutdown_grace_seconds": { n($0.shutdownGraceSeconds) }, "database_retry_seconds": { n($0.databaseRetrySeconds) },
             "database.statement_timeout_seconds": { n($0.database.statementTimeoutSeconds) },
             "database.lock_timeout_seconds": { n($0.database.lockTimeoutSeconds) },
@@ -174,6 +174,32 @@ struct JobFileTests {
             #expect(error.line == 5)
             #expect(error.description.hasPrefix("Jobs/x.yml:5: unknown key 'concurrency.burst'"))
         } catch { Issue.record("\(error)") }
+    }
+
+    @Test func jobsBuiltInCodeAreValidatedToo() {
+        #expect(throws: Never.self) { try JobDefinition().validate() }
+        var shortLease = JobDefinition()
+        shortLease.lease = JobDefinition.Lease(seconds: 2, heartbeatSeconds: 5)
+        var noClaims = JobDefinition()
+        noClaims.batch.claim = 0
+        var unknownAdapter = JobDefinition()
+        unknownAdapter.consoleAdapter = "nonsense"
+        var tooManyRejections = JobDefinition()
+        tooManyRejections.console.rejectionRates = [.incompleteMaterials: 0.6, .violation: 0.6]
+        let cases = [(shortLease, "lease.heartbeat_seconds (5.0) must be shorter than lease.seconds (2.0)"),
+                     (noClaims, "batch.claim must be between 1 and 100000, not 0"),
+                     (unknownAdapter, "console.adapter 'nonsense' is unknown"),
+                     (tooManyRejections, "console.rejection_rates add up to more than 1")]
+        for (job, message) in cases {
+            do {
+                try job.validate()
+                Issue.record("accepted: \(message)")
+            } catch let error as JobFileError {
+                #expect(error.message.contains(message), "\(error)")
+            } catch {
+                Issue.record("\(error)")
+            }
+        }
     }
 
     @Test(arguments: [

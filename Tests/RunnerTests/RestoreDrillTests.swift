@@ -1,6 +1,7 @@
 import Foundation
 import NianjianConsole
 import NianjianDomain
+import NianjianMockConsole
 import NianjianPostgres
 import NianjianStore
 import NianjianTestSupport

@@ -1,6 +1,7 @@
 import Foundation
 import NianjianConsole
 import NianjianDomain
+import NianjianMockConsole
 import NianjianPostgres
 import NianjianRunner
 import NianjianStore
@@ -169,9 +170,9 @@ struct RunnerOutcomeTests {
         // 100 submits per second per tenant per runner: one runner alone needs at least 3 s for iota's 300
         // submissions, far longer than the other takes to start, so the night cannot be won by one.
         let job = testJob {
-            $0.claimBatch = 50; $0.console.latencyP50Milliseconds = 2; $0.console.latencyP99Milliseconds = 10
-            $0.leaseSeconds = 60; $0.heartbeatSeconds = 5
-            $0.submitRate = 100; $0.submitBurst = 5
+            $0.batch.claim = 50; $0.console.latencyP50Milliseconds = 2; $0.console.latencyP99Milliseconds = 10
+            $0.lease.seconds = 60; $0.lease.heartbeatSeconds = 5
+            $0.rateLimits.submit.perSecond = 100; $0.rateLimits.submit.burst = 5
         }
         // One console (one cloud) for both runners.
         let console = InMemoryConsoleMemory()
@@ -200,7 +201,7 @@ struct RunnerOutcomeTests {
         var specs: [Scenario.TenantSpec] = [.init(slug: "big", companies: 10_000)]
         for index in 0..<50 { specs.append(.init(slug: "small-\(index)", companies: 5)) }
         let ids = try Scenario.load(db, tenants: specs)
-        let job = testJob { $0.globalConcurrency = 16; $0.perTenantConcurrency = 16 }
+        let job = testJob { $0.concurrency.global = 16; $0.concurrency.perTenant = 16 }
         _ = try await runNight(db, job)
         #expect(try Scenario.states(db) == ["approved": 10_250])
         // Order of first submissions: every small tenant's first inspection went to the console before the big

@@ -1,6 +1,7 @@
 import Foundation
 import NianjianConsole
 import NianjianDomain
+import NianjianMockConsole
 import NianjianPostgres
 import NianjianRunner
 import NianjianStore

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import NianjianConsole
 import NianjianDomain
+import NianjianMockConsole
 import NianjianOperations
 import NianjianPostgres
 import NianjianRunner
@@ -108,8 +109,8 @@ struct TenantOverrideTests {
         _ = try TenantAdmin.set(database: db, slug: "poll-4", changes: TenantChanges(pollRate: "4"))
         _ = try TenantAdmin.set(database: db, slug: "narrow", changes: TenantChanges(maxConcurrency: 2))
         let job = testJob {
-            $0.submitRate = 0; $0.pollRate = 0
-            $0.perTenantConcurrency = 8; $0.globalConcurrency = 64
+            $0.rateLimits.submit.perSecond = 0; $0.rateLimits.poll.perSecond = 0
+            $0.concurrency.perTenant = 8; $0.concurrency.global = 64
             $0.console.latencyP50Milliseconds = 40; $0.console.latencyP99Milliseconds = 60
         }
         let (summary, console) = try await runRecorded(db, job)
@@ -154,8 +155,8 @@ struct TenantOverrideTests {
         try Scenario.load(db, tenants: [.init(slug: "heavy", companies: 180), .init(slug: "light", companies: 60)])
         _ = try TenantAdmin.set(database: db, slug: "heavy", changes: TenantChanges(weight: 3))
         let job = testJob {
-            $0.claimBatch = 40; $0.writeBatch = 40
-            $0.perTenantConcurrency = 200; $0.globalConcurrency = 400
+            $0.batch.claim = 40; $0.batch.write = 40
+            $0.concurrency.perTenant = 200; $0.concurrency.global = 400
         }
         let (summary, console) = try await runRecorded(db, job)
         #expect(summary.status == "completed")

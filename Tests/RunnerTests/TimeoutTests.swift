@@ -13,10 +13,10 @@ private func lockJob(retrySeconds: Double) -> JobDefinition {
     testJob {
         $0.console.latencyP50Milliseconds = 5
         $0.console.latencyP99Milliseconds = 30
-        $0.submitRate = 40; $0.submitBurst = 4; $0.pollRate = 40; $0.pollBurst = 4
-        $0.perTenantConcurrency = 4
+        $0.rateLimits.submit.perSecond = 40; $0.rateLimits.submit.burst = 4; $0.rateLimits.poll.perSecond = 40; $0.rateLimits.poll.burst = 4
+        $0.concurrency.perTenant = 4
         $0.retry = RetryPolicy(maxAttempts: 40, baseDelaySeconds: 0.05, multiplier: 2, maxDelaySeconds: 0.5, jitter: 0.2)
-        $0.leaseSeconds = 2; $0.heartbeatSeconds = 0.5
+        $0.lease.seconds = 2; $0.lease.heartbeatSeconds = 0.5
         $0.databaseRetrySeconds = retrySeconds
         $0.database.lockTimeoutSeconds = 0.5
         $0.database.statementTimeoutSeconds = 30

@@ -1,5 +1,6 @@
 import Foundation
 import NianjianDomain
+import NianjianOperations
 import NianjianPostgres
 import NianjianSpreadsheet
 import NianjianStore
@@ -34,8 +35,8 @@ extension Demo {
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         } catch {
             throw OperationsError(code: "bad_output_dir",
-                                  en: "cannot create the folder \(quoted(path)): \(error.localizedDescription); choose another with --output-dir",
-                                  zh: "无法创建目录 \(quoted(path))：请用 --output-dir 指定其他目录")
+                                  en: "cannot create the folder \(OperationsError.quoted(path)): \(error.localizedDescription); choose another with --output-dir",
+                                  zh: "无法创建目录 \(OperationsError.quoted(path))：请用 --output-dir 指定其他目录")
         }
     }
 
@@ -46,8 +47,8 @@ extension Demo {
             try Data(bytes).write(to: URL(fileURLWithPath: path), options: .atomic)
         } catch {
             throw OperationsError(code: "unwritable_file",
-                                  en: "cannot write \(quoted(path)): \(error.localizedDescription); check the folder is writable or choose another with --output-dir",
-                                  zh: "无法写入 \(quoted(path))：请检查目录可写，或用 --output-dir 指定其他目录")
+                                  en: "cannot write \(OperationsError.quoted(path)): \(error.localizedDescription); check the folder is writable or choose another with --output-dir",
+                                  zh: "无法写入 \(OperationsError.quoted(path))：请检查目录可写，或用 --output-dir 指定其他目录")
         }
     }
 

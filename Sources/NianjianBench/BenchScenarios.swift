@@ -123,10 +123,10 @@ public enum BenchScenarios {
         try database.runBlocking { try BenchQueries.vacuumAnalyze($0) }
 
         var job = Bench.fastJob(settings)
-        job.submitRate = submitRate
-        job.submitBurst = 1
-        job.pollRate = pollRate
-        job.pollBurst = 1
+        job.rateLimits.submit.perSecond = submitRate
+        job.rateLimits.submit.burst = 1
+        job.rateLimits.poll.perSecond = pollRate
+        job.rateLimits.poll.burst = 1
         let night = try Bench.runNight(database, job: job)
         let outcome = try Bench.outcome(database, tenantIds: nil, console: night.console)
         try Bench.requireAllApproved(outcome, expected: count, what: "latency")
@@ -166,7 +166,7 @@ public enum BenchScenarios {
 
         // Fairness is measured with the shipped job's batch (Jobs/nightly.yml, 500) unless --batch says otherwise.
         var fairnessOptions = options
-        fairnessOptions.batch = options.batch ?? JobDefinition().claimBatch
+        fairnessOptions.batch = options.batch ?? JobDefinition().batch.claim
         let night = try Bench.runNight(database, job: Bench.fastJob(fairnessOptions))
         let outcome = try Bench.outcome(database, tenantIds: nil, console: night.console)
         try Bench.requireAllApproved(outcome, expected: count, what: "fairness")

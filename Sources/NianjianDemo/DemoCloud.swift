@@ -4,6 +4,7 @@ import Logging
 import NianjianAliyun
 import NianjianCloudSimulator
 import NianjianDomain
+import NianjianOperations
 import NianjianStore
 
 /// The demo's cloud: the simulator (`nianjian cloud serve`'s server) in this process, on 127.0.0.1 and a free
@@ -35,9 +36,9 @@ public struct DemoCloudFigures: Sendable, Hashable {
 }
 
 /// The simulator serving the demo (see the top of this file).
-final class DemoCloud: @unchecked Sendable {
-    let simulator: CloudSimulator
-    let url: String
+public final class DemoCloud: @unchecked Sendable {
+    public let simulator: CloudSimulator
+    public let url: String
     private let server: Task<Void, any Error>
 
     private init(simulator: CloudSimulator, url: String, server: Task<Void, any Error>) {
@@ -72,7 +73,7 @@ final class DemoCloud: @unchecked Sendable {
 
     /// Starts the server with `settings`; without a state folder its memory is this process's only (the soak's
     /// cloud outlives every runner it kills, as the real one does).
-    static func start(settings: SimulatorSettings, stateDirectory: String?) throws -> DemoCloud {
+    public static func start(settings: SimulatorSettings, stateDirectory: String?) throws -> DemoCloud {
         let simulator = try blocking { try await CloudSimulator(settings: settings, stateDirectory: stateDirectory) }
         let port = PortSlot()
         // Quiet: the server's own shutdown chatter (a cancelled accept loop) is not the demo's news.
@@ -99,7 +100,7 @@ final class DemoCloud: @unchecked Sendable {
     }
 
     /// The cloud's business date: reviews end on business days of the night being simulated.
-    func setBusinessDate(_ date: CivilDate) throws {
+    public func setBusinessDate(_ date: CivilDate) throws {
         let state = simulator.state
         try Self.blocking { try await state.setBusinessDate(date) }
     }
@@ -114,7 +115,7 @@ final class DemoCloud: @unchecked Sendable {
     }
 
     /// Stops the server (the adapter's connections are closed by then); waits a few seconds at most.
-    func stop() {
+    public func stop() {
         server.cancel()
         let done = DispatchSemaphore(value: 0)
         let task = server
@@ -126,7 +127,7 @@ final class DemoCloud: @unchecked Sendable {
     }
 
     /// Runs async work to its end from a thread that may block (the demo's own, never the cooperative pool).
-    static func blocking<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) throws -> T {
+    public static func blocking<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) throws -> T {
         let slot = ResultSlot<T>()
         let done = DispatchSemaphore(value: 0)
         Task {

@@ -7,6 +7,7 @@ import Foundation
 import Logging
 import NianjianConsole
 import NianjianDomain
+import NianjianOperations
 import NianjianPostgres
 import NianjianReports
 import NianjianRunner
@@ -118,17 +119,17 @@ public enum Demo {
         job.planFirst = true
         job.planWindowDays = 60
         job.nightHours = 0.01
-        job.globalConcurrency = max(job.globalConcurrency, 64)
-        job.perTenantConcurrency = max(job.perTenantConcurrency, 16)
-        job.submitRate = 1000
-        job.submitBurst = 1000
-        job.pollRate = 1000
-        job.pollBurst = 1000
+        job.concurrency.global = max(job.concurrency.global, 64)
+        job.concurrency.perTenant = max(job.concurrency.perTenant, 16)
+        job.rateLimits.submit.perSecond = 1000
+        job.rateLimits.submit.burst = 1000
+        job.rateLimits.poll.perSecond = 1000
+        job.rateLimits.poll.burst = 1000
         job.retry = RetryPolicy(maxAttempts: 5, baseDelaySeconds: 1, multiplier: 2, maxDelaySeconds: 4, jitter: 0.2)
         job.poll = PollSchedule(firstPollAfterBusinessDays: 1, firstPollAfterSeconds: 0, thenEveryBusinessDays: 1,
                                 thenEverySeconds: 0)
-        job.leaseSeconds = 30
-        job.heartbeatSeconds = 5
+        job.lease.seconds = 30
+        job.lease.heartbeatSeconds = 5
         job.shutdownGraceSeconds = 10
         var console = job.console
         console.seed = seed

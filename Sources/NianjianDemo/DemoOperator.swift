@@ -1,5 +1,6 @@
 import Foundation
 import NianjianDomain
+import NianjianOperations
 import NianjianStore
 
 // The demo's simulated operator: the day after a night, correct what the office can fix, re-import and

@@ -5,7 +5,9 @@ import Darwin
 #endif
 import Foundation
 import NianjianCloudSimulator
+import NianjianDemo
 import NianjianDomain
+import NianjianOperations
 import NianjianSpreadsheet
 import NianjianStore
 

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import NianjianConsole
 import NianjianDomain
+import NianjianMockConsole
 import NianjianPostgres
 import NianjianRunner
 import NianjianStore
@@ -161,16 +162,17 @@ enum Bench {
         job.planFirst = false
         job.retry = RetryPolicy(maxAttempts: 5, baseDelaySeconds: 0.05, multiplier: 2, maxDelaySeconds: 1, jitter: 0)
         job.poll = PollSchedule(firstPollAfterBusinessDays: 0, firstPollAfterSeconds: 0, thenEveryBusinessDays: 0, thenEverySeconds: 0.05)
-        job.submitRate = 0
-        job.pollRate = 0
+        job.rateLimits.submit.perSecond = 0
+        job.rateLimits.poll.perSecond = 0
         let batch = options.batch ?? 1000
-        job.globalConcurrency = max(64, batch * 2)
-        job.perTenantConcurrency = max(8, batch)
-        job.claimBatch = batch
-        job.writeBatch = batch
-        job.flushMilliseconds = 5
-        job.leaseSeconds = 30
-        job.heartbeatSeconds = 10
+        // The job file's ceiling (`validate`): a batch above it is refused by the run, concurrency is capped.
+        job.concurrency.global = min(100_000, max(64, batch * 2))
+        job.concurrency.perTenant = min(100_000, max(8, batch))
+        job.batch.claim = batch
+        job.batch.write = batch
+        job.batch.flushMilliseconds = 5
+        job.lease.seconds = 30
+        job.lease.heartbeatSeconds = 10
         var console = MockConsoleSettings()
         console.seed = options.seed
         console.reviewBusinessDays = 0

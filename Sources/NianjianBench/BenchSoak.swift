@@ -1,5 +1,6 @@
 import Foundation
 import NianjianCloudSimulator
+import NianjianDemo
 import NianjianDomain
 import NianjianPostgres
 import NianjianStore

@@ -1,4 +1,5 @@
 import Foundation
+import NianjianDemo
 import NianjianDomain
 import NianjianPostgres
 import NianjianStore
