@@ -67,14 +67,18 @@ enum NianjianParameters {
             let afterUser = trimmed[schemeEnd.upperBound...].lastIndex(of: "@").map { trimmed.index(after: $0) } ?? schemeEnd.upperBound
             guard let question = trimmed[afterUser...].firstIndex(of: "?") else { return (raw, settings) }
             var kept: [Substring] = []
+            var removed = false
             for pair in trimmed[trimmed.index(after: question)...].split(separator: "&", omittingEmptySubsequences: true) {
                 let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
                 if prepareKeys.contains(String(parts[0])) {
                     settings.preparedStatements = parts.count < 2 || isOn(String(parts[1]))
+                    removed = true
                 } else {
                     kept.append(pair)
                 }
             }
+            // Nothing of ours: libpq gets the string exactly as given (not trimmed, empty pairs kept).
+            guard removed else { return (raw, settings) }
             let base = String(trimmed[..<question])
             return (kept.isEmpty ? base : base + "?" + kept.joined(separator: "&"), settings)
         }
