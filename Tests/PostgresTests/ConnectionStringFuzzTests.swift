@@ -46,4 +46,13 @@ struct ConnectionStringFuzzTests {
         }
         #expect(ConnectionString("postgresql://u@h/nj?a=1&&prepare=off").libpq == "postgresql://u@h/nj?a=1")
     }
+
+    /// An escaped space keeps `prepare=off` inside the password, where libpq reads it; a tab or CRLF separates
+    /// (crash artifact `crash-escaped-space-before-prepare`).
+    @Test func nianjianKeysAreWordsAsLibpqSplitsThem() {
+        let inside = ConnectionString(#"host=h password=a\ prepare=off"#)
+        #expect(inside.libpq == #"host=h password=a\ prepare=off"# && inside.settings.preparedStatements)
+        let tabbed = ConnectionString("host=h\tprepare=off\r\ndbname=nj")
+        #expect(tabbed.libpq == "host=h dbname=nj" && !tabbed.settings.preparedStatements)
+    }
 }
