@@ -67,14 +67,18 @@ enum NianjianParameters {
             let afterUser = trimmed[schemeEnd.upperBound...].lastIndex(of: "@").map { trimmed.index(after: $0) } ?? schemeEnd.upperBound
             guard let question = trimmed[afterUser...].firstIndex(of: "?") else { return (raw, settings) }
             var kept: [Substring] = []
+            var removed = false
             for pair in trimmed[trimmed.index(after: question)...].split(separator: "&", omittingEmptySubsequences: true) {
                 let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
                 if prepareKeys.contains(String(parts[0])) {
                     settings.preparedStatements = parts.count < 2 || isOn(String(parts[1]))
+                    removed = true
                 } else {
                     kept.append(pair)
                 }
             }
+            // Nothing of ours: libpq gets the string exactly as given (not trimmed, empty pairs kept).
+            guard removed else { return (raw, settings) }
             let base = String(trimmed[..<question])
             return (kept.isEmpty ? base : base + "?" + kept.joined(separator: "&"), settings)
         }
@@ -98,31 +102,37 @@ enum NianjianParameters {
         !["off", "false", "0", "no"].contains(value.lowercased())
     }
 
-    /// Splits key=value text into `key=value` words; quoted values (with backslash escapes) stay whole and
-    /// spaces around '=' are folded away.
+    /// Splits key=value text into `key=value` words as libpq does: ASCII white space separates, a backslash
+    /// escapes the next character (quoted or not), quoted values stay whole; spaces around '=' are folded away.
+    /// By scalar: a Character would fuse "\r\n", or a delimiter with a combining mark.
     static func keywordWords(_ text: String) -> [String] {
         var words: [String] = []
-        var current = ""
+        var current = String.UnicodeScalarView()
         var inQuote = false
         var escaped = false
-        for character in text {
+        for scalar in text.unicodeScalars {
+            if escaped || scalar == "\\" {
+                escaped = !escaped
+                current.append(scalar)
+                continue
+            }
             if inQuote {
-                current.append(character)
-                if escaped { escaped = false } else if character == "\\" { escaped = true } else if character == "'" { inQuote = false }
+                current.append(scalar)
+                if scalar == "'" { inQuote = false }
                 continue
             }
-            if character == "'" { inQuote = true; current.append(character); continue }
-            if character == " " || character == "\t" || character == "\n" {
-                if current.hasSuffix("=") { continue }
-                if !current.isEmpty { words.append(current); current = "" }
+            if scalar == "'" { inQuote = true; current.append(scalar); continue }
+            if scalar == " " || ("\t"..."\r").contains(scalar) {
+                if current.last == "=" { continue }
+                if !current.isEmpty { words.append(String(current)); current = String.UnicodeScalarView() }
                 continue
             }
-            if character == "=", current.isEmpty, let last = words.popLast() {
-                current = last
+            if scalar == "=", current.isEmpty, let last = words.popLast() {
+                current = last.unicodeScalars
             }
-            current.append(character)
+            current.append(scalar)
         }
-        if !current.isEmpty { words.append(current) }
+        if !current.isEmpty { words.append(String(current)) }
         return words
     }
 }

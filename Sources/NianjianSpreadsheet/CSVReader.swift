@@ -158,7 +158,10 @@ public enum CSVReader {
                             problems.add(line: fieldLine, column: column,
                                          en: "a quoted field opened here is never closed (missing \")",
                                          zh: "此处开始的带引号字段没有结束（缺少右引号 \"）")
-                            if !fields.isEmpty { records.append(CSVRecord(line: recordLine, fields: fields, isDamaged: true)) }
+                            // The fields before the quote are kept (damaged), within maxRecords like any record.
+                            if !fields.isEmpty, records.count < limits.maxRecords {
+                                records.append(CSVRecord(line: recordLine, fields: fields, isDamaged: true))
+                            }
                             // Resume on the line after the opening quote, reading the rest of the file again.
                             guard rewinds < 3 else { index = count; break records }
                             rewinds += 1
