@@ -11,8 +11,12 @@ public final class InMemoryConsoleMemory: MockConsoleMemory, @unchecked Sendable
     private var submitCounts: [String: Int] = [:]
     private var mismatchCounts: [String: Int] = [:]
     private var pollCounts: [String: Int] = [:]
+    /// Keys in the order the console first received them, when asked for (a test of dispatch order; the
+    /// throughput and memory benches keep a million keys and leave it off).
+    private let recordsArrivalOrder: Bool
+    private var arrival: [String] = []
 
-    public init() {}
+    public init(recordingArrivalOrder: Bool = false) { recordsArrivalOrder = recordingArrivalOrder }
 
     public func recordSubmissions(_ submissions: [MockSubmission],
                                   completion: @escaping @Sendable (Result<[String: MockSubmission], any Error>) -> Void) {
@@ -26,6 +30,7 @@ public final class InMemoryConsoleMemory: MockConsoleMemory, @unchecked Sendable
             } else {
                 byKey[submission.idempotencyKey] = submission
                 byTicket[submission.ticket] = submission.idempotencyKey
+                if recordsArrivalOrder { arrival.append(submission.idempotencyKey) }
                 stored[submission.idempotencyKey] = submission
             }
         }
@@ -44,6 +49,12 @@ public final class InMemoryConsoleMemory: MockConsoleMemory, @unchecked Sendable
         }
         lock.unlock()
         completion(.success(found))
+    }
+
+    /// Each key once, in the order it first reached the console (empty unless `recordingArrivalOrder`).
+    public var keysInArrivalOrder: [String] {
+        lock.lock(); defer { lock.unlock() }
+        return arrival
     }
 
     /// How often each key was submitted.
