@@ -200,7 +200,8 @@ public final class PostgresConnection: @unchecked Sendable {
             PQclear(result)
             // A read-only server (a demoted primary, a standby behind a proxy) is dropped like a lost one: the
             // next connection finds the primary again (target_session_attrs=read-write).
-            if PQstatus(handle) != CONNECTION_OK || (error as? PostgresError)?.isReadOnlyServer == true { closeOnQueue() }
+            let postgres = error as? PostgresError
+            if PQstatus(handle) != CONNECTION_OK || postgres?.isReadOnlyServer == true || postgres?.kind == .connection { closeOnQueue() }
             throw error
         }
         return PostgresResult(handle: result)
@@ -227,7 +228,11 @@ public final class PostgresConnection: @unchecked Sendable {
             message = connectionString.redact(String(cString: pointer).trimmingSpaces())
         }
         let lost = handle.map { PQstatus($0) != CONNECTION_OK } ?? true
-        return PostgresError(kind: sqlState == nil && lost ? .connection : .server,
+        // An error the server did not send (no SQLSTATE, no message field) is libpq's own: the link failed.
+        // After a failed write ("server closed the connection unexpectedly") libpq may still say CONNECTION_OK
+        // until it reads again, so the status alone would call a dead server's answer a server error.
+        let fromLibpq = sqlState == nil && field(UInt8(ascii: "M")) == nil
+        return PostgresError(kind: sqlState == nil && (lost || fromLibpq) ? .connection : .server,
                              sqlState: sqlState,
                              message: message ?? "unknown error",
                              detail: field(UInt8(ascii: "D")),
