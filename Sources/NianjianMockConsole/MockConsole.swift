@@ -41,6 +41,9 @@ public final class MockConsole: ConsoleAdapter, @unchecked Sendable {
     let clock: any BusinessClock
     let calendar: BusinessCalendar
     private let queue = DispatchQueue(label: "nianjian.mock-console")
+    /// Answers are delivered from a queue of the mock's own, not the global one: a process whose global
+    /// threads are blocked (tests waiting on runs) would hold every answer up by seconds.
+    private let answers = DispatchQueue(label: "nianjian.mock-console.answers")
     // On `queue`.
     private var callCounter: UInt64 = 0
     private var accountBuckets: [String: (submit: TokenBucket, poll: TokenBucket)] = [:]
@@ -136,7 +139,7 @@ public final class MockConsole: ConsoleAdapter, @unchecked Sendable {
                                                     statusText: expired ? "Expired" : "Normal",
                                                     expiresOn: query.recordedExpiry, renewalMethod: query.recordedRenewal))
             }
-            DispatchQueue.global().async { completion(answers) }
+            self.answers.async { completion(answers) }
         }
     }
 
@@ -238,9 +241,9 @@ public final class MockConsole: ConsoleAdapter, @unchecked Sendable {
 
     private func after(_ seconds: Double, _ work: @escaping @Sendable () -> Void) {
         if seconds <= 0 {
-            DispatchQueue.global().async(execute: work)
+            answers.async(execute: work)
         } else {
-            DispatchQueue.global().asyncAfter(deadline: .now() + seconds, execute: work)
+            answers.asyncAfter(deadline: .now() + seconds, execute: work)
         }
     }
 }

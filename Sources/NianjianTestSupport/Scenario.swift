@@ -82,7 +82,5 @@ import Dispatch
 
 /// Runs blocking work (a night run, a subprocess) off Swift's cooperative pool and awaits it.
 public func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
-    }
+    try await BlockingWork.run(body)
 }

@@ -5,6 +5,7 @@ import Darwin
 #endif
 import AsyncHTTPClient
 import Foundation
+import NianjianPostgres
 import NIOCore
 import NIOHTTP1
 
@@ -38,7 +39,7 @@ public final class SimulatorProcess: @unchecked Sendable {
         let line = LockedText()
         let done = DispatchSemaphore(value: 0)
         let handle = out.fileHandleForReading
-        DispatchQueue.global().async {
+        BlockingWork.start {
             var data = Data()
             while !data.contains(UInt8(ascii: "\n")) {
                 let chunk = handle.availableData

@@ -2,6 +2,7 @@ import Crypto
 import Dispatch
 import Foundation
 import HummingbirdBcrypt
+import NianjianPostgres
 
 /// Random tokens and their hashes. Secrets are stored only as SHA-256 (tokens) or bcrypt (passwords).
 public enum Secrets {
@@ -41,17 +42,13 @@ public enum Secrets {
         return difference == 0
     }
 
-    /// bcrypt is slow by design: it runs on a Dispatch thread, never on Swift's cooperative pool.
+    /// bcrypt is slow by design: it runs on a thread of its own, never on Swift's cooperative pool.
     public static func hashPassword(_ password: String, cost: UInt8) async -> String {
-        await withCheckedContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(returning: Bcrypt.hash(password, cost: cost)) }
-        }
+        await BlockingWork.run { Bcrypt.hash(password, cost: cost) }
     }
 
     public static func verifyPassword(_ password: String, hash: String) async -> Bool {
-        await withCheckedContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(returning: Bcrypt.verify(password, hash: hash)) }
-        }
+        await BlockingWork.run { Bcrypt.verify(password, hash: hash) }
     }
 
     /// A password for `user add` without one: 20 characters from an unambiguous alphabet.
@@ -62,10 +59,8 @@ public enum Secrets {
     }
 }
 
-/// Runs blocking work (libpq through `runBlocking`, the importer, the report builder) on a Dispatch thread
-/// and awaits it, so Swift's cooperative pool never blocks.
+/// Runs blocking work (libpq through `runBlocking`, the importer, the report builder) on a thread of its
+/// own and awaits it, so Swift's cooperative pool never blocks (see `BlockingWork`).
 func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
-    }
+    try await BlockingWork.run(body)
 }

@@ -192,13 +192,17 @@ struct HardeningTests {
                 }
                 #expect(reached, "trial \(trial): the run neither reached moment \(moment) nor ended in 10 s")
             }
+            // Promptness is measured from the request: reaching the moment is the run's own work, which a
+            // loaded machine may slow down at will.
+            let requested = Date()
             runner.requestStop()
             let result = try await summary
-            let seconds = Date().timeIntervalSince(started)
+            let seconds = Date().timeIntervalSince(requested)
             slowest = max(slowest, seconds)
             if result.status == "interrupted" { interrupted += 1 }
             if result.status == "interrupted" && moment > 0 { midWork += 1 }
-            #expect(seconds < 5, "trial \(trial): stop at moment \(moment) took \(seconds) s (\(result.status))")
+            let after = requested.timeIntervalSince(started)
+            #expect(seconds < 5, "trial \(trial): stop at moment \(moment) took \(seconds) s to end the run (\(result.status), requested \(after) s after the start)")
             #expect(try Scenario.scalar(db, "SELECT count(*) FROM inspection_leases") == 0)
             #expect(try Scenario.scalar(db, "SELECT count(*) FROM runs WHERE status = 'running'") == 0, "trial \(trial): a run left 'running'")
         }

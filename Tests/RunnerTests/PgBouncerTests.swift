@@ -40,7 +40,7 @@ struct PgBouncerTests {
             let group = DispatchGroup()
             for index in 0..<60 {
                 group.enter()
-                DispatchQueue.global().async {
+                BlockingWork.start {
                     defer { group.leave() }
                     do {
                         let row = try pooled.runBlocking { session in
