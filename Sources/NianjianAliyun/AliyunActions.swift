@@ -72,7 +72,8 @@ public enum AliyunActions {
     }
 
     /// `Data.OrderList.Order[0].PaymentStatus`: Paid → approved, Unpaid → still in review, Cancelled →
-    /// rejected (abnormal service status). Compared case- and spelling-insensitively; nil when unreadable.
+    /// rejected (abnormal service status, or the reason a `Remark` starts with), the order's `Remark` kept as
+    /// the console's message. Compared case- and spelling-insensitively; nil when unreadable.
     public static func reviewStatus(from body: [UInt8]) -> ReviewStatus? {
         guard let object = json(body), let data = object["Data"] as? [String: Any],
               let list = data["OrderList"] as? [String: Any], let orders = list["Order"] as? [[String: Any]],
@@ -80,9 +81,27 @@ public enum AliyunActions {
         switch status.lowercased() {
         case "paid": return .approved
         case "unpaid", "waitpay", "pending": return .reviewing
-        case "cancelled", "canceled": return .rejected(.abnormalServiceStatus)
+        case "cancelled", "canceled":
+            let remark = consoleMessage(text(orders.first?["Remark"]))
+            // A remark that names one of our reasons (`violation: …`) gives that reason; anything else is the
+            // cloud refusing the order, which the issue maps to an abnormal service status.
+            let named = remark.flatMap { text in
+                RejectionReason.allCases.first { text.lowercased().hasPrefix($0.rawValue + ":") }
+            }
+            return .rejected(named ?? .abnormalServiceStatus, message: remark)
         default: return nil
         }
+    }
+
+    /// A cloud's free text made safe for an event: control characters become spaces, at most 300 characters,
+    /// nil when empty.
+    static func consoleMessage(_ raw: String?) -> String? {
+        guard let raw else { return nil }
+        let cleaned = String(String.UnicodeScalarView(raw.unicodeScalars.map {
+            $0.properties.generalCategory == .control ? " " : $0
+        })).trimmingCharacters(in: .whitespaces)
+        guard !cleaned.isEmpty else { return nil }
+        return cleaned.count > 300 ? String(cleaned.prefix(300)) + "…" : cleaned
     }
 
     /// The instances an answer describes, normalised.

@@ -13,14 +13,23 @@ public enum AliyunAPI: String, Sendable, Hashable, CaseIterable {
         }
     }
 
-    /// The public endpoint (region-specific for ECS).
+    /// The public endpoint: BSS is central; ECS is regional; RDS is central for the regions Alibaba's endpoint
+    /// table lists under `rds.aliyuncs.com` and regional (`rds.{region}.aliyuncs.com`) everywhere else.
     public func defaultEndpoint(region: String) -> String {
+        let region = region.isEmpty ? "cn-hangzhou" : region
         switch self {
         case .bss: return "https://business.aliyuncs.com"
-        case .ecs: return "https://ecs.\(region.isEmpty ? "cn-hangzhou" : region).aliyuncs.com"
-        case .rds: return "https://rds.aliyuncs.com"
+        case .ecs: return "https://ecs.\(region).aliyuncs.com"
+        case .rds: return AliyunAPI.rdsCentralRegions.contains(region) ? "https://rds.aliyuncs.com" : "https://rds.\(region).aliyuncs.com"
         }
     }
+
+    /// Regions whose RDS endpoint is the central `rds.aliyuncs.com` (Alibaba Cloud's RDS endpoint table).
+    static let rdsCentralRegions: Set<String> = [
+        "cn-qingdao", "cn-beijing", "cn-hangzhou", "cn-shanghai", "cn-shenzhen", "cn-hongkong",
+        "ap-southeast-1", "us-west-1", "us-east-1",
+        "cn-hangzhou-finance", "cn-shanghai-finance-1", "cn-shenzhen-finance-1", "cn-north-2-gov-1",
+    ]
 
     public var renewAction: String { "RenewInstance" }
 

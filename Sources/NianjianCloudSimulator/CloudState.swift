@@ -147,6 +147,12 @@ public actor CloudState {
         return order
     }
 
+    /// Every order, oldest first (the control plane's and the tests' view: which account made which order).
+    public func allOrders() throws -> [CloudOrder] {
+        try settleDue()
+        return memory.orders.values.sorted { $0.orderId < $1.orderId }
+    }
+
     public struct Totals: Sendable {
         public var instances: Int
         public var orders: Int

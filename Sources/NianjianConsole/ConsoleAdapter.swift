@@ -57,7 +57,8 @@ public struct AccountOwner: Sendable, Hashable {
 public enum ReviewStatus: Sendable, Hashable {
     case reviewing
     case approved
-    case rejected(RejectionReason)
+    /// `message`: what the console said about it (a cloud's order remark), kept in the event for the operator.
+    case rejected(RejectionReason, message: String? = nil)
 }
 
 /// A console failure, classed so the runner knows what to do with it.

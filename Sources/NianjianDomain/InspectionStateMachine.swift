@@ -114,13 +114,15 @@ public enum InspectionEvent: Sendable, Hashable {
     case submitted(ticket: String)
     case transientError(kind: TransientErrorKind, message: String)
     /// The console asked us to slow down: pause the tenant, spend no attempt.
-    case throttled(retryAfterSeconds: Double)
+    /// `message`: the console's words (a cloud's code and RequestId), kept in the event's detail.
+    case throttled(retryAfterSeconds: Double, message: String = "")
     /// A poll is due: ask the console (no state change).
     case pollDue
     /// A poll answered "still reviewing".
     case reviewPending
     case approved
-    case rejected(reason: RejectionReason)
+    /// `consoleMessage`: the console's own words, when it gave any (kept in the event's detail).
+    case rejected(reason: RejectionReason, consoleMessage: String? = nil)
     case permanentError(message: String)
     /// The runner gives up without another try (e.g. a retry limit lowered by an operator).
     case attemptsExhausted
@@ -328,12 +330,12 @@ public struct InspectionStateMachine: Sendable, Hashable {
             let delay = retryPolicy.delay(afterAttempt: next.attempts, random: jitter)
             effects.append(.scheduleRetry(at: now.adding(seconds: delay)))
             return done("\(kind.rawValue): \(message); attempt \(next.attempts)/\(retryPolicy.maxAttempts)")
-        case (.submitting, .throttled(let retryAfter)), (.pending, .throttled(let retryAfter)):
+        case (.submitting, .throttled(let retryAfter, let message)), (.pending, .throttled(let retryAfter, let message)):
             let until = now.adding(seconds: max(0, retryAfter))
             next.state = .pending  // keeps its idempotency key; no attempt spent
             effects.append(.pauseTenant(until: until))
             effects.append(.scheduleRetry(at: until))
-            return done("throttled until \(until)")
+            return done("throttled until \(until)" + (message.isEmpty ? "" : ": \(message)"))
         case (.pending, .permanentError(let message)):
             // The status check was refused for good (credentials, permissions): an operator must act.
             return fail(message)
@@ -359,11 +361,11 @@ public struct InspectionStateMachine: Sendable, Hashable {
             next.lastError = "\(kind.rawValue): \(message)"
             effects.append(.schedulePoll(at: now.adding(seconds: retryPolicy.delay(afterAttempt: 1, random: jitter))))
             return done("poll failed: \(kind.rawValue): \(message)")
-        case (.inReview, .throttled(let retryAfter)):
+        case (.inReview, .throttled(let retryAfter, let message)):
             let until = now.adding(seconds: max(0, retryAfter))
             effects.append(.pauseTenant(until: until))
             effects.append(.schedulePoll(at: until))
-            return done("poll throttled until \(until)")
+            return done("poll throttled until \(until)" + (message.isEmpty ? "" : ": \(message)"))
         case (.inReview, .approved):
             next.state = .approved
             if !snapshot.renewed {
@@ -372,10 +374,10 @@ public struct InspectionStateMachine: Sendable, Hashable {
             }
             next.lastError = nil
             return done("approved")
-        case (.inReview, .rejected(let reason)):
+        case (.inReview, .rejected(let reason, let consoleMessage)):
             next.state = .rejected
             next.rejectionReason = reason
-            return done("rejected: \(reason.rawValue)")
+            return done("rejected: \(reason.rawValue)" + (consoleMessage.map { " (the console said: \($0))" } ?? ""))
         case (.inReview, .leaseExpired):
             return done("lease expired; still in review")
 

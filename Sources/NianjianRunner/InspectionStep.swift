@@ -69,7 +69,7 @@ extension NightRunner {
     func event(for error: ConsoleError) -> InspectionEvent {
         switch error.kind {
         case .transient(let kind): return .transientError(kind: kind, message: error.message)
-        case .throttled(let after): return .throttled(retryAfterSeconds: after)
+        case .throttled(let after): return .throttled(retryAfterSeconds: after, message: error.message)
         case .permanent(let code): return .permanentError(message: "\(code): \(error.message)")
         }
     }
@@ -84,8 +84,9 @@ extension NightRunner {
         case .success(let transition):
             for effect in transition.effects {
                 if case .pauseTenant(let until) = effect, let lane = tenants[item.tenantId] {
-                    // A throttling answer pauses the tenant's bucket; no attempt is spent.
-                    let isSubmit = current.state == .submitting
+                    // A throttling answer pauses the tenant's bucket; no attempt is spent. A throttled status
+                    // check (still pending) is on the way to a submission: it pauses the submit bucket.
+                    let isSubmit = current.state != .inReview
                     lane.pause(submit: isSubmit, until: DispatchTime.now().seconds + max(0, until.seconds - now.seconds))
                 }
             }

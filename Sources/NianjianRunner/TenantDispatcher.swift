@@ -95,7 +95,8 @@ extension NightRunner {
                     switch result {
                     case .success(.reviewing): writeOutcome(item.claim, item.snapshot, event: .reviewPending, file: nil)
                     case .success(.approved): writeOutcome(item.claim, item.snapshot, event: .approved, file: nil)
-                    case .success(.rejected(let reason)): writeOutcome(item.claim, item.snapshot, event: .rejected(reason: reason), file: nil)
+                    case .success(.rejected(let reason, let message)):
+                        writeOutcome(item.claim, item.snapshot, event: .rejected(reason: reason, consoleMessage: message), file: nil)
                     case .failure(let error): writeOutcome(item.claim, item.snapshot, event: event(for: error), file: nil)
                     }
                     if stopping { finishAfterStop() } else { dispatchWork() }

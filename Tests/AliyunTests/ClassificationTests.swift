@@ -52,6 +52,9 @@ struct ClassificationTests {
         #expect(ecs.api == .ecs && ecs.action == "RenewInstance")
         #expect(ecs.parameters == ["RegionId": "cn-shanghai", "InstanceId": "i-1", "Period": "12", "PeriodUnit": "Month", "ClientToken": "nj-k"])
         #expect(AliyunAPI.ecs.defaultEndpoint(region: "cn-shanghai") == "https://ecs.cn-shanghai.aliyuncs.com")
+        #expect(AliyunAPI.rds.defaultEndpoint(region: "cn-hangzhou") == "https://rds.aliyuncs.com")
+        #expect(AliyunAPI.rds.defaultEndpoint(region: "cn-zhangjiakou") == "https://rds.cn-zhangjiakou.aliyuncs.com")
+        #expect(AliyunAPI.bss.defaultEndpoint(region: "eu-central-1") == "https://business.aliyuncs.com")
         let rds = AliyunActions.renew(serviceType: "rds", instanceId: "rm-1", region: "cn-hangzhou", months: 24, clientToken: "nj-k")
         #expect(rds.api == .rds && rds.parameters == ["DBInstanceId": "rm-1", "Period": "24", "ClientToken": "nj-k"])
         let oss = AliyunActions.renew(serviceType: "OSS", instanceId: "b-1", region: "cn-beijing", months: 36, clientToken: "nj-k")
@@ -75,6 +78,15 @@ struct ClassificationTests {
         #expect(AliyunActions.reviewStatus(from: order("Cancelled")) == .rejected(.abnormalServiceStatus))
         #expect(AliyunActions.reviewStatus(from: order("canceled")) == .rejected(.abnormalServiceStatus))
         #expect(AliyunActions.reviewStatus(from: order("Bogus")) == nil)
+        // A cancelled order's Remark is the console's message; one naming our reason gives that reason.
+        func cancelled(_ remark: String) -> [UInt8] {
+            Array(#"{"Data":{"OrderList":{"Order":[{"OrderId":"1","PaymentStatus":"Cancelled","Remark":"\#(remark)"}]}}}"#.utf8)
+        }
+        #expect(AliyunActions.reviewStatus(from: cancelled("violation: 存在违规行为 / violation"))
+                == .rejected(.violation, message: "violation: 存在违规行为 / violation"))
+        #expect(AliyunActions.reviewStatus(from: cancelled("Instance locked by risk control\\u0007"))
+                == .rejected(.abnormalServiceStatus, message: "Instance locked by risk control"))
+        #expect(AliyunActions.reviewStatus(from: cancelled("  ")) == .rejected(.abnormalServiceStatus))
         // EndTime is an instant; its date in China time is the expiry.
         #expect(AliyunActions.chinaDate("2026-12-23T16:00:00Z") == CivilDate(year: 2026, month: 12, day: 24))
         #expect(AliyunActions.chinaDate("2026-12-23T15:59Z") == CivilDate(year: 2026, month: 12, day: 23))

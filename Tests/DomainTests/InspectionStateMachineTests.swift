@@ -98,6 +98,21 @@ struct InspectionStateMachineTests {
         let poll = try machine.apply(inReview, .throttled(retryAfterSeconds: 5))
         #expect(poll.snapshot == inReview)
         #expect(poll.effects.prefix(2) == [.pauseTenant(until: now.adding(seconds: 5)), .schedulePoll(at: now.adding(seconds: 5))])
+
+        // The console's words (a cloud's code and RequestId) stay in the event, for its support desk.
+        let said = try machine.apply(submitting, .throttled(retryAfterSeconds: 2, message: "Throttling.User: slow down [RequestId R-7]"))
+        #expect(said.effects.contains { effect in
+            if case .recordEvent(_, _, let detail) = effect { return detail.contains("[RequestId R-7]") }
+            return false
+        })
+    }
+
+    @Test func aRejectionKeepsTheConsolesMessage() throws {
+        let inReview = InspectionSnapshot(state: .inReview, attempts: 1, idempotencyKey: "k", ticket: "T")
+        let step = try machine.apply(inReview, .rejected(reason: .abnormalServiceStatus, consoleMessage: "instance locked"))
+        #expect(step.snapshot.state == .rejected && step.snapshot.rejectionReason == .abnormalServiceStatus)
+        #expect(step.effects.contains(.recordEvent(from: .inReview, to: .rejected,
+                                                   detail: "rejected: abnormal_service_status (the console said: instance locked)")))
     }
 
     @Test func pollErrorsNeverSpendAttempts() throws {
@@ -187,7 +202,7 @@ struct InspectionStateMachineTests {
         switch event {
         case .requeued(let note), .cancelled(let note): return note
         case .submitted(let ticket): return ticket
-        case .rejected(let reason): return reason.rawValue
+        case .rejected(let reason, _): return reason.rawValue
         case .transientError(let kind, let message): return "\(kind.rawValue): \(message)"
         case .permanentError(let message): return message
         case .throttled: return "throttled"
