@@ -79,18 +79,17 @@ enum SoakWorld {
     /// The cloud: a little unreliable (503s, answers lost after the order was made, throttling), reviews of one
     /// business day with a few rejections, quick.
     static func cloudSettings(seed: UInt64) -> SimulatorSettings {
-        var settings = SimulatorSettings()
-        let demo = ConsoleFactory.simulatorDemoCredentials
-        settings.accounts = [demo.accessKeyId: demo.accessKeySecret]
-        settings.seed = seed
-        settings.latencyP50Milliseconds = 1
-        settings.latencyP99Milliseconds = 10
-        settings.faults.serviceUnavailable = 0.01
-        settings.faults.lostAnswer = 0.01
-        settings.throttleRate = 0.01
-        settings.throttleRetryAfterMilliseconds = 100
-        settings.reviewBusinessDays = 1
-        settings.rejectionRates = [.incompleteMaterials: 0.005, .inaccurateInformation: 0.005, .violation: 0.002]
+        // The demo's cloud at half its pace and rates: thirty nights of a big portfolio, its faults still in
+        // every night, its reviews one business day long.
+        var settings = DemoCloud.settings(seed: seed, environment: [:])
+        settings.latencyP50Milliseconds /= 2
+        settings.latencyP99Milliseconds /= 2
+        settings.faults.serviceUnavailable /= 2
+        settings.faults.lostAnswer /= 2
+        settings.throttleRate /= 2
+        settings.throttleRetryAfterMilliseconds /= 2
+        settings.reviewBusinessDays = max(1, settings.reviewBusinessDays / 2)
+        settings.rejectionRates = settings.rejectionRates.mapValues { $0 / 2 }
         return settings
     }
 

@@ -47,7 +47,7 @@ public final class DemoCloud: @unchecked Sendable {
 
     /// The demo's cloud misbehaves a little (throttling, 503s, answers lost after the order was made) and takes
     /// two business days to review, refusing a few orders; the mock's demo rates otherwise.
-    static func settings(seed: UInt64, environment: [String: String]) -> SimulatorSettings {
+    public static func settings(seed: UInt64, environment: [String: String]) -> SimulatorSettings {
         var settings = SimulatorSettings()
         let demo = ConsoleFactory.simulatorDemoCredentials
         settings.accounts = [demo.accessKeyId: demo.accessKeySecret]

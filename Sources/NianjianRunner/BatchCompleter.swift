@@ -25,14 +25,16 @@ extension NightRunner {
     }
 
     func flush() {
-        guard !flushing, !finishing, !writeBuffer.isEmpty else { return }
-        flushing = true
+        // Several write-backs may be in flight (`batch.writers`): their rows never overlap, since an inspection
+        // has one write pending at a time and its next step waits for it.
+        guard flushesInFlight < max(1, job.batch.writers), !finishing, !writeBuffer.isEmpty else { return }
+        flushesInFlight += 1
         let batch = Array(writeBuffer.prefix(job.batch.write))
         writeBuffer.removeFirst(batch.count)
         let updates = batch.map(\.update)
         let actor = options.runnerId, run = runId
         databaseCall("write back", { try $0.writeBack(updates, actor: actor, runId: run) }) { [self] written in
-            flushing = false
+            flushesInFlight -= 1
             for write in batch {
                 guard written.contains(write.update.key) else {
                     // Fenced out: our lease expired and another runner has this inspection now.

@@ -248,10 +248,11 @@ private struct JobReader {
                     else { job.lease.heartbeatSeconds = try number(node, "lease.heartbeat_seconds", min: 0.1, max: 3600) }
                 }
             case "batch":
-                for (sub, _, node) in try mapping(value, key, allowed: ["claim", "write", "flush_milliseconds"]) {
+                for (sub, _, node) in try mapping(value, key, allowed: ["claim", "write", "flush_milliseconds", "writers"]) {
                     switch sub {
                     case "claim": job.batch.claim = try integer(node, "batch.claim", min: 1, max: 100_000)
                     case "write": job.batch.write = try integer(node, "batch.write", min: 1, max: 100_000)
+                    case "writers": job.batch.writers = try integer(node, "batch.writers", min: 1, max: 8)
                     default: job.batch.flushMilliseconds = try number(node, "batch.flush_milliseconds", min: 0, max: 60_000)
                     }
                 }

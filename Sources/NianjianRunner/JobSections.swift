@@ -47,9 +47,13 @@ extension JobDefinition {
         public var claim: Int
         public var write: Int
         public var flushMilliseconds: Double
+        /// Write-backs in flight at once, each on its own connection (their rows never overlap: an inspection
+        /// has one write pending at a time). One write-back keeps one server core busy; two use both of a
+        /// small server's.
+        public var writers: Int
 
-        public init(claim: Int = 500, write: Int = 500, flushMilliseconds: Double = 20) {
-            self.claim = claim; self.write = write; self.flushMilliseconds = flushMilliseconds
+        public init(claim: Int = 500, write: Int = 500, flushMilliseconds: Double = 20, writers: Int = 2) {
+            self.claim = claim; self.write = write; self.flushMilliseconds = flushMilliseconds; self.writers = writers
         }
     }
 
@@ -93,6 +97,7 @@ extension JobDefinition {
             ("poll.first_after_business_days", poll.firstPollAfterBusinessDays, 0...60),
             ("poll.then_every_business_days", poll.thenEveryBusinessDays, 0...60),
             ("batch.claim", batch.claim, 1...100_000), ("batch.write", batch.write, 1...100_000),
+            ("batch.writers", batch.writers, 1...8),
             ("console.review_business_days", console.reviewBusinessDays, 0...60),
         ]
     }

@@ -89,7 +89,8 @@ public final class NightRunner: @unchecked Sendable {
     var idleCheckInFlight = false
     var dispatchWakeScheduled = false
     var writeBuffer: [PendingWrite] = []
-    var flushing = false
+    /// Write-backs in flight (at most `job.batch.writers`).
+    var flushesInFlight = 0
     var flushScheduled = false
     /// Starting, running, draining, finishing, done: the pure lifecycle machine this runner feeds.
     var lifecycle: RunLifecycle
@@ -226,7 +227,7 @@ public final class NightRunner: @unchecked Sendable {
     }
 
     func finishAfterStop() {
-        guard stopping, !finishing, inFlight == 0, !flushing, writeBuffer.isEmpty, loading == 0, !claiming else { return }
+        guard stopping, !finishing, inFlight == 0, flushesInFlight == 0, writeBuffer.isEmpty, loading == 0, !claiming else { return }
         handle(.quiescent)
     }
 

@@ -26,7 +26,7 @@ struct JobFileTests {
             "poll.first_after_business_days": { n($0.poll.firstPollAfterBusinessDays) }, "poll.first_after_seconds": { n($0.poll.firstPollAfterSeconds) },
             "poll.then_every_business_days": { n($0.poll.thenEveryBusinessDays) }, "poll.then_every_seconds": { n($0.poll.thenEverySeconds) },
             "lease.seconds": { n($0.lease.seconds) }, "lease.heartbeat_seconds": { n($0.lease.heartbeatSeconds) },
-            "batch.claim": { n($0.batch.claim) }, "batch.write": { n($0.batch.write) }, "batch.flush_milliseconds": { n($0.batch.flushMilliseconds) },
+            "batch.claim": { n($0.batch.claim) }, "batch.write": { n($0.batch.write) }, "batch.flush_milliseconds": { n($0.batch.flushMilliseconds) }, "batch.writers": { n($0.batch.writers) },
             "shutdown_grace_seconds": { n($0.shutdownGraceSeconds) }, "database_retry_seconds": { n($0.databaseRetrySeconds) },
             "database.statement_timeout_seconds": { n($0.database.statementTimeoutSeconds) },
             "database.lock_timeout_seconds": { n($0.database.lockTimeoutSeconds) },
