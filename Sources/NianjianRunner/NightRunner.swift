@@ -45,6 +45,13 @@ public struct RunSummary: Sendable {
     public var status: String
     /// Writes refused by fencing (another runner took the lease).
     public var fencedOut: Int
+    /// Claims that returned work, and the time they took from the runner's request to its answer (the claim's
+    /// cost as the backlog grows: `nianjian bench memory` compares it at 10,000 and 1,000,000 due).
+    public var claimsWithWork: Int = 0
+    public var claimSeconds: Double = 0
+
+    /// The mean time of a claim that returned work, in milliseconds (0 when none did).
+    public var meanClaimMilliseconds: Double { claimsWithWork > 0 ? claimSeconds / Double(claimsWithWork) * 1000 : 0 }
 }
 
 public struct RunnerError: Error, CustomStringConvertible, Sendable {
@@ -97,6 +104,9 @@ public final class NightRunner: @unchecked Sendable {
     var stopping: Bool { lifecycle.stopRequested }
     var finishing: Bool { lifecycle.isFinishing }
     var claimedCount = 0
+    /// Claims that returned work, and their time (see `RunSummary.claimSeconds`).
+    var claimsWithWork = 0
+    var claimSeconds = 0.0
     var doneCount = 0
     var totalDue = 0
     var fencedOut = 0
@@ -268,10 +278,15 @@ public final class NightRunner: @unchecked Sendable {
         let slugs = Dictionary(uniqueKeysWithValues: tenants.map { ($0.key, $0.value.settings.slug) })
         var byTenant: [String: [String: Int]] = [:]
         for (tenantId, counts) in byTenantState { byTenant[slugs[tenantId] ?? "\(tenantId)"] = counts }
-        summary = RunSummary(runId: runId, asOf: asOf, claimed: claimedCount, byState: totals(), byTenant: byTenant,
-                             seconds: elapsed(), status: status, fencedOut: fencedOut)
+        var summary = RunSummary(runId: runId, asOf: asOf, claimed: claimedCount, byState: totals(), byTenant: byTenant,
+                                 seconds: elapsed(), status: status, fencedOut: fencedOut)
+        summary.claimsWithWork = claimsWithWork
+        summary.claimSeconds = claimSeconds
+        self.summary = summary
         logger.info("run finished", metadata: ["run_id": "\(runId)", "status": "\(status)", "claimed": "\(claimedCount)",
-                                                "done": "\(doneCount)", "seconds": "\(String(format: "%.2f", elapsed()))"])
+                                                "done": "\(doneCount)", "seconds": "\(String(format: "%.2f", elapsed()))",
+                                                "claims": "\(claimsWithWork)",
+                                                "claim_ms_mean": "\(String(format: "%.2f", summary.meanClaimMilliseconds))"])
         done.signal()
     }
 

@@ -27,8 +27,13 @@ extension NightRunner {
                 return adopted + (try session.claim(fresh))
             }
         }
+        let began = DispatchTime.now()
         databaseCall("claim", { try $0.claim(request) }, retry: retry) { [self] claimed in
             claiming = false
+            if !claimed.isEmpty {
+                claimsWithWork += 1
+                claimSeconds += Double(DispatchTime.now().uptimeNanoseconds - began.uptimeNanoseconds) / 1e9
+            }
             receivedTokens.formUnion(claimed.map(\.leaseToken))
             claimedCount += claimed.count
             held += claimed.count

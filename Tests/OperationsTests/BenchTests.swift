@@ -150,6 +150,10 @@ struct BenchTests {
         #expect(number(json, "processed_at_10k") == 1_000, "\(report.json())")
         let processed = number(json, "processed") ?? 0
         #expect(processed >= 1_000 && processed < 4_000, "processed \(processed) before the stop: \(report.json())")
+        // The claim's cost is measured in both backlogs (its growth is judged on full-size runs, not here).
+        #expect((number(json, "claims") ?? 0) >= 1 && (number(json, "claims_at_10k") ?? 0) >= 1, "\(report.json())")
+        #expect((number(json, "claim_ms_mean") ?? 0) > 0 && (number(json, "claim_ms_mean_at_10k") ?? 0) > 0, "\(report.json())")
+        #expect(number(json, "claim_growth") != nil, "\(report.json())")
         print("bench memory (2,000 / 500 pending): peak \(String(format: "%.1f", peak)) MiB, at 500 \(String(format: "%.1f", small)) MiB")
     }
 
