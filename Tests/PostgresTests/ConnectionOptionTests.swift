@@ -83,4 +83,19 @@ struct ConnectionOptionTests {
         }
         #expect(values == ["n0 700ms", "n1 700ms", "n2 700ms", "UTC in", "after"])
     }
+
+    /// JIT is off in every session, kept or per transaction: a server's default JIT compiled the fair claim
+    /// for ~0.7 s once a big backlog raised its cost estimate.
+    @Test func jitIsOffWithAndWithoutPreparedStatements() throws {
+        let handle = try TestDatabase.fresh()
+        defer { handle.drop() }
+        for prepared in [true, false] {
+            let database = Database(handle.connectionString.with(SessionSettings(preparedStatements: prepared)), maximumConnections: 1)
+            defer { database.close() }
+            let jit = try database.runBlocking { session in
+                try session.transaction { try session.query("SELECT current_setting('jit')")[0].requireString(0) }
+            }
+            #expect(jit == "off", "prepared statements \(prepared): jit \(jit)")
+        }
+    }
 }
