@@ -24,7 +24,7 @@ extension NightRunner {
                 // Resumed after a crash or lost lease: same key, so the console answers with the first ticket.
                 guard case .success(let transition) = machine.transition(current, on: .leaseExpired, identity: identity(of: item),
                                                                           now: now, jitter: 0),
-                      let key = transition.snapshot.idempotencyKey else {
+                      case .submit(let key)? = TransitionPlan(transition.effects).consoleCall else {
                     failStuck(item, current, reason: "a resumed submission has no idempotency key")
                     continue
                 }
@@ -51,12 +51,13 @@ extension NightRunner {
                 failStuck(item, current, reason: "\(error)")
             case .success(let transition):
                 let next = transition.snapshot
-                let update = makeUpdate(item, from: current, to: next, effects: transition.effects, event: "validated",
-                                        findingsJSON: findingsJSON, now: now, release: next.state != .submitting)
-                if next.state == .submitting, let key = next.idempotencyKey {
+                let plan = TransitionPlan(transition.effects)
+                let update = makeUpdate(item, from: current, to: next, plan: plan, event: "validated",
+                                        findingsJSON: findingsJSON, now: now, release: plan.consoleCall == nil)
+                if let call = plan.consoleCall {
                     // `submitting` with its key is written before the console is called.
                     writes.append(PendingWrite(update: update, tenantId: item.tenantId,
-                                               then: WorkItem(claim: item, snapshot: next, file: file, action: .submit(key: key))))
+                                               then: WorkItem(claim: item, snapshot: next, file: file, action: call)))
                 } else {
                     writes.append(PendingWrite(update: update, tenantId: item.tenantId, then: nil))
                 }
@@ -82,15 +83,14 @@ extension NightRunner {
         case .failure(let error):
             failStuck(item, current, reason: "\(error)")
         case .success(let transition):
-            for effect in transition.effects {
-                if case .pauseTenant(let until) = effect, let lane = tenants[item.tenantId] {
-                    // A throttling answer pauses the tenant's bucket; no attempt is spent. A throttled status
-                    // check (still pending) is on the way to a submission: it pauses the submit bucket.
-                    let isSubmit = current.state != .inReview
-                    lane.pause(submit: isSubmit, until: DispatchTime.now().seconds + max(0, until.seconds - now.seconds))
-                }
+            let plan = TransitionPlan(transition.effects)
+            if let until = plan.pauseTenantUntil, let lane = tenants[item.tenantId] {
+                // A throttling answer pauses the tenant's bucket; no attempt is spent. A throttled status
+                // check (still pending) is on the way to a submission: it pauses the submit bucket.
+                let isSubmit = current.state != .inReview
+                lane.pause(submit: isSubmit, until: DispatchTime.now().seconds + max(0, until.seconds - now.seconds))
             }
-            let update = makeUpdate(item, from: current, to: transition.snapshot, effects: transition.effects, event: event.name,
+            let update = makeUpdate(item, from: current, to: transition.snapshot, plan: plan, event: event.name,
                                     findingsJSON: nil, now: now, release: true)
             addWrites([PendingWrite(update: update, tenantId: item.tenantId, then: nil)])
             logger.debug("outcome", metadata: ["tenant": "\(item.tenantSlug)", "inspection": "\(item.id)",
@@ -106,25 +106,19 @@ extension NightRunner {
         var failed = current
         failed.state = .failed
         failed.lastError = "invalid transition: \(reason)"
-        let update = makeUpdate(item, from: current, to: failed, effects: [], event: "invalid_transition", findingsJSON: nil,
+        let update = makeUpdate(item, from: current, to: failed, plan: TransitionPlan([]), event: "invalid_transition", findingsJSON: nil,
                                 now: clock.now(), release: true)
         addWrites([PendingWrite(update: update, tenantId: item.tenantId, then: nil)])
     }
 
+    /// The write-back of a transition. (An approval's renewal, `plan.renewsService`, is written with the approved
+    /// row: the store renews once per inspection, keyed by it.)
     func makeUpdate(_ item: ClaimedInspection, from: InspectionSnapshot, to next: InspectionSnapshot,
-                            effects: [InspectionEffect], event: String, findingsJSON: String?, now: Timestamp,
-                            release: Bool) -> InspectionUpdate {
-        var nextAttemptAt: Timestamp?
-        var nextPollAt: Timestamp?
-        var detail = ""
-        for effect in effects {
-            switch effect {
-            case .scheduleRetry(let at): nextAttemptAt = at
-            case .schedulePoll(let at): nextPollAt = at
-            case .recordEvent(_, _, let text): detail = text
-            default: break
-            }
-        }
+                    plan: TransitionPlan, event: String, findingsJSON: String?, now: Timestamp,
+                    release: Bool) -> InspectionUpdate {
+        var nextAttemptAt = plan.nextAttemptAt
+        var nextPollAt = plan.nextPollAt
+        let detail = plan.eventDetail
         if next.state == .pending && nextAttemptAt == nil { nextAttemptAt = now }
         if next.state == .inReview && nextPollAt == nil { nextPollAt = now }
         var eventKind = event

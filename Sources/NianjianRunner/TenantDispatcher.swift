@@ -113,7 +113,7 @@ extension NightRunner {
 
 /// A console call waiting for its turn.
 struct WorkItem: Sendable {
-    enum Action: Sendable { case submit(key: String), poll(ticket: String) }
+    enum Action: Sendable, Equatable { case submit(key: String), poll(ticket: String) }
     var claim: ClaimedInspection
     var snapshot: InspectionSnapshot
     var file: InspectionFile?
