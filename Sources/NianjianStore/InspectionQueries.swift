@@ -18,7 +18,7 @@ public enum InspectionQueries {
             -- Tenants with due work, each found by index probes that stop at the first row (a hashed EXISTS
             -- would read every due row of a million-row backlog on every claim).
             active AS (
-                SELECT t.id, t.weight FROM tenants t
+                SELECT t.id, t.weight, t.slug FROM tenants t
                 CROSS JOIN LATERAL (
                     (SELECT 1 FROM inspections i WHERE i.tenant_id = t.id AND i.state = 'pending' AND i.next_attempt_at <= $1
                         AND NOT EXISTS (SELECT 1 FROM inspection_leases l WHERE l.tenant_id = i.tenant_id AND l.inspection_id = i.id OFFSET 0)
@@ -35,7 +35,7 @@ public enum InspectionQueries {
                 WHERE ($4::bigint[] IS NULL OR t.id = ANY($4::bigint[]))
             ),
             share AS (
-                SELECT a.id, GREATEST(1, ceil($2::numeric * a.weight / sum(a.weight) OVER ()))::int AS n FROM active a
+                SELECT a.id, a.slug, GREATEST(1, ceil($2::numeric * a.weight / sum(a.weight) OVER ()))::int AS n FROM active a
             ),
             resume AS (
                 SELECT p.tenant_id, p.id FROM share s CROSS JOIN LATERAL (
@@ -77,12 +77,14 @@ public enum InspectionQueries {
             )
             -- The leased rows, then one row carrying how many were picked: fewer leased than picked means another
             -- claimer won some rows, and the caller claims again for the shortfall.
-            -- (The slug by a probe per row: joined, the planner scanned every tenant for every leased row.)
-            SELECT i.tenant_id, (SELECT t.slug FROM tenants t WHERE t.id = i.tenant_id), i.id, i.service_id, i.company_id,
+            -- (The slug from the claim's own tenants, hashed once: a probe of `tenants` per row was planned as a
+            -- scan of the small table for every leased row.)
+            SELECT i.tenant_id, s.slug, i.id, i.service_id, i.company_id,
                    i.cycle, i.due_on, i.state, i.attempts, i.generation, i.idempotency_key, i.console_ticket, l.token,
                    NULL::bigint
               FROM leased l
               JOIN inspections i ON i.tenant_id = l.tenant_id AND i.id = l.inspection_id
+              JOIN share s ON s.id = l.tenant_id
             UNION ALL
             SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, count(*) FROM picked
             """

@@ -44,7 +44,9 @@ struct RunCommand: ParsableCommand {
             let definition = try RunCommand.loadJob(job)
             // Without --as-of the real clock runs the night.
             let date = try asOf.map { try OperatorCLI.date($0) }
-            let database = try CommandDatabase.open(maximumConnections: 8, settings: definition.database.sessionSettings)
+            // Room for every write-back in flight beside a claim, a load, the heartbeat and the rescuer.
+            let database = try CommandDatabase.open(maximumConnections: max(8, definition.batch.writers + 4),
+                                                    settings: definition.database.sessionSettings)
             defer { database.close() }
             // JSON logs are for machines: no progress bar, and the summary is a JSON line too.
             let machine = json || logFormat == "json"
