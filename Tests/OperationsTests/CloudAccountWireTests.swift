@@ -44,12 +44,7 @@ struct CloudAccountWireTests {
         let served = try await InProcessSimulator.start(simulator)
         defer { served.stop() }
         let database = fixture.database
-        let night = served.nightJob(maxAttempts: 5)
-        _ = try await offThePool {
-            var logger = Logger(label: "test.account-wire")
-            logger.logLevel = .error
-            return try Nightly.run(database: database, job: night, asOf: asOf, logger: logger, environment: environment)
-        }
+        _ = try await served.runNight(database, maxAttempts: 5, asOf: asOf, environment: environment)
 
         // Which company each ordered instance belongs to, per agency (instance ids are the same in both).
         let rows: [(slug: String, company: String, ticket: String)] = try database.runBlocking { session in

@@ -1,8 +1,12 @@
 import Foundation
 import Hummingbird
+import Logging
 import NianjianCloudSimulator
 import NianjianDomain
+import NianjianOperations
 import NianjianRunner
+import NianjianStore
+import NianjianTestSupport
 
 /// The cloud simulator served in this process on a free loopback port, for nights through the real adapter.
 struct InProcessSimulator {
@@ -23,6 +27,17 @@ struct InProcessSimulator {
     }
 
     func stop() { server.cancel() }
+
+    /// One night through `Nightly.run` against this simulator (off Swift's pool; the runner's log quiet).
+    func runNight(_ database: Database, maxAttempts: Int, asOf: CivilDate,
+                  environment: [String: String] = [:]) async throws -> RunSummary {
+        let night = nightJob(maxAttempts: maxAttempts)
+        return try await offThePool {
+            var logger = Logger(label: "test.simulator-night")
+            logger.logLevel = .error
+            return try Nightly.run(database: database, job: night, asOf: asOf, logger: logger, environment: environment)
+        }
+    }
 
     /// A quick night against this simulator: no planning, no rate limits, fast retries and polls.
     func nightJob(maxAttempts: Int) -> JobDefinition {

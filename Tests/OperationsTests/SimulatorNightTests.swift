@@ -40,13 +40,7 @@ struct SimulatorNightTests {
         let served = try await InProcessSimulator.start(simulator)
         defer { served.stop() }
         let database = fixture.database
-        let night = served.nightJob(maxAttempts: 12)
-        let summary = try await offThePool {
-            var logger = Logger(label: "test.simulator-night")
-            logger.logLevel = .error
-            return try Nightly.run(database: database, job: night, asOf: asOf, logger: logger,
-                                   environment: [:])
-        }
+        let summary = try await served.runNight(database, maxAttempts: 12, asOf: asOf)
         #expect(summary.claimed >= services.count)
 
         let approved = Int(try fixture.scalar("SELECT count(*) FROM inspections WHERE state = 'approved'") ?? "") ?? -1

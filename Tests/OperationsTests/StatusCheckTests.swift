@@ -52,12 +52,7 @@ struct StatusCheckTests {
         let served = try await InProcessSimulator.start(simulator)
         defer { served.stop() }
         let database = fixture.database
-        let night = served.nightJob(maxAttempts: 5)
-        _ = try await offThePool {
-            var logger = Logger(label: "test.status-check")
-            logger.logLevel = .error
-            return try Nightly.run(database: database, job: night, asOf: asOf, logger: logger, environment: [:])
-        }
+        _ = try await served.runNight(database, maxAttempts: 5, asOf: asOf)
 
         func inspection(_ service: Service) throws -> (state: String, codes: [String], ticket: String?, submitted: Int) {
             try database.runBlocking { session in
