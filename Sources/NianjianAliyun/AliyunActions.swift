@@ -93,12 +93,13 @@ public enum AliyunActions {
         }
     }
 
-    /// A cloud's free text made safe for an event: control characters become spaces, at most 300 characters,
-    /// nil when empty.
+    /// A cloud's free text made safe for an event: control and format characters (line breaks, bidi overrides
+    /// that would reorder a page or a report, zero-width marks) become spaces, at most 300 characters, nil when
+    /// empty.
     static func consoleMessage(_ raw: String?) -> String? {
         guard let raw else { return nil }
         let cleaned = String(String.UnicodeScalarView(raw.unicodeScalars.map {
-            $0.properties.generalCategory == .control ? " " : $0
+            [.control, .format].contains($0.properties.generalCategory) ? " " : $0
         })).trimmingCharacters(in: .whitespaces)
         guard !cleaned.isEmpty else { return nil }
         return cleaned.count > 300 ? String(cleaned.prefix(300)) + "…" : cleaned

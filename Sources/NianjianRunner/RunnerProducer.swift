@@ -27,12 +27,12 @@ extension NightRunner {
                 return adopted + (try session.claim(fresh))
             }
         }
-        let began = DispatchTime.now()
+        let began = DispatchTime.now().seconds
         databaseCall("claim", { try $0.claim(request) }, retry: retry) { [self] claimed in
             claiming = false
             if !claimed.isEmpty {
                 claimsWithWork += 1
-                claimSeconds += Double(DispatchTime.now().uptimeNanoseconds - began.uptimeNanoseconds) / 1e9
+                claimSeconds += DispatchTime.now().seconds - began
             }
             receivedTokens.formUnion(claimed.map(\.leaseToken))
             claimedCount += claimed.count

@@ -87,6 +87,9 @@ struct ClassificationTests {
         #expect(AliyunActions.reviewStatus(from: cancelled("Instance locked by risk control\\u0007"))
                 == .rejected(.abnormalServiceStatus, message: "Instance locked by risk control"))
         #expect(AliyunActions.reviewStatus(from: cancelled("  ")) == .rejected(.abnormalServiceStatus))
+        // A hostile remark: a bidi override and a zero-width space cannot reorder what a page or report shows.
+        #expect(AliyunActions.reviewStatus(from: cancelled("abc\\u202Egnp.exe\\u200Bx"))
+                == .rejected(.abnormalServiceStatus, message: "abc gnp.exe x"))
         // EndTime is an instant; its date in China time is the expiry.
         #expect(AliyunActions.chinaDate("2026-12-23T16:00:00Z") == CivilDate(year: 2026, month: 12, day: 24))
         #expect(AliyunActions.chinaDate("2026-12-23T15:59Z") == CivilDate(year: 2026, month: 12, day: 23))
