@@ -4,6 +4,11 @@ public enum JSONLiteral {
     /// controls, escaped too so a JSON line stays one line and shows what it holds). `htmlSafe` escapes
     /// `<`, `>` and `&` as well, so the JSON stays inert even if someone serves it as HTML (the web console).
     public static func string(_ text: String, htmlSafe: Bool = false) -> String {
+        // Most texts (states, kinds, runner ids, tickets) are printable ASCII with nothing to escape: one scan.
+        if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F && $0 != 0x22 && $0 != 0x5C
+                                  && !(htmlSafe && ($0 == 0x3C || $0 == 0x3E || $0 == 0x26)) }) {
+            return "\"" + text + "\""
+        }
         var out = "\""
         for scalar in text.unicodeScalars {
             switch scalar {

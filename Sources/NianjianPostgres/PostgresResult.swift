@@ -130,9 +130,10 @@ public struct PostgresRow: Sendable {
 
     /// A `date` as (year, month, day).
     public func date(_ column: Int) throws -> PostgresDate? {
-        guard let text = string(column) else { return nil }
-        guard let value = PostgresDate(text) else { throw decodeError(column, "date", text) }
-        return value
+        try result.withBytes(row, column) { bytes -> PostgresDate in
+            guard let value = PostgresDate(bytes: bytes) else { throw decodeError(column, "date", String(decoding: bytes, as: UTF8.self)) }
+            return value
+        }
     }
 
     /// A `timestamptz` as microseconds since the Unix epoch. Sessions run with TimeZone UTC.
@@ -231,9 +232,35 @@ public struct PostgresDate: Sendable, Hashable {
     public let day: Int
 
     init?(_ text: String) {
-        let parts = text.split(separator: "-")
-        guard parts.count == 3, let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]) else { return nil }
-        year = y; month = m; day = d
+        var text = text
+        guard let parsed = text.withUTF8({ PostgresDate(bytes: $0) }) else { return nil }
+        self = parsed
+    }
+
+    /// `YYYY-MM-DD` (ISO DateStyle), read from the bytes without making a string (the runner reads several
+    /// dates per inspection).
+    init?(bytes: UnsafeBufferPointer<UInt8>) {
+        var parsed = (year: 0, month: 0, day: 0)
+        var field = 0
+        var digits = 0
+        for byte in bytes {
+            if byte == UInt8(ascii: "-") {
+                guard digits > 0, field < 2 else { return nil }
+                field += 1
+                digits = 0
+                continue
+            }
+            guard byte >= 48, byte <= 57, digits < 9 else { return nil }
+            let digit = Int(byte - 48)
+            switch field {
+            case 0: parsed.year = parsed.year * 10 + digit
+            case 1: parsed.month = parsed.month * 10 + digit
+            default: parsed.day = parsed.day * 10 + digit
+            }
+            digits += 1
+        }
+        guard field == 2, digits > 0 else { return nil }
+        (year, month, day) = parsed
     }
 }
 

@@ -78,13 +78,16 @@ public enum InspectionQueries {
             -- The leased rows, then one row carrying how many were picked: fewer leased than picked means another
             -- claimer won some rows, and the caller claims again for the shortfall.
             -- (The slug from the claim's own tenants, hashed once: a probe of `tenants` per row was planned as a
-            -- scan of the small table for every leased row.)
+            -- scan of the small table for every leased row. Each inspection by one probe of its primary key: LIMIT
+            -- keeps it a probe, where a join hashed the whole inspections table on every claim, which made a claim's
+            -- cost grow with the backlog.)
             SELECT i.tenant_id, s.slug, i.id, i.service_id, i.company_id,
                    i.cycle, i.due_on, i.state, i.attempts, i.generation, i.idempotency_key, i.console_ticket, l.token,
                    NULL::bigint
               FROM leased l
-              JOIN inspections i ON i.tenant_id = l.tenant_id AND i.id = l.inspection_id
               JOIN share s ON s.id = l.tenant_id
+              CROSS JOIN LATERAL (SELECT * FROM inspections i WHERE i.tenant_id = l.tenant_id AND i.id = l.inspection_id
+                                   LIMIT 1) i
             UNION ALL
             SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, count(*) FROM picked
             """
@@ -256,9 +259,13 @@ public enum InspectionQueries {
                                          ELSE i.renewed_until END,
                     renewal_amount = CASE WHEN u.to_state = 'approved' THEN s.renewal_amount ELSE i.renewal_amount END,
                     updated_at = now()
-                  FROM held u, services s
+                  -- The service's term and amount only for approvals (OFFSET 0 keeps the test a gate before the probes).
+                  FROM held u LEFT JOIN LATERAL (
+                      SELECT s.term_months, s.renewal_amount FROM services s
+                       WHERE u.to_state = 'approved' AND s.tenant_id = u.tenant_id
+                         AND s.id = (SELECT x.service_id FROM inspections x WHERE x.tenant_id = u.tenant_id AND x.id = u.id)
+                      OFFSET 0) s ON true
                  WHERE i.tenant_id = u.tenant_id AND i.id = u.id AND i.state = u.from_state
-                   AND s.tenant_id = i.tenant_id AND s.id = i.service_id
                 RETURNING i.tenant_id, i.id, i.service_id, i.state, i.due_on, i.renewed_until, i.renewal_amount,
                           u.release, u.business_at, u.event_kind, u.from_state, u.detail
             ),
@@ -283,16 +290,17 @@ public enum InspectionQueries {
                   FROM renewals r WHERE s.tenant_id = r.tenant_id AND s.id = r.service_id
             )
             SELECT tenant_id, id FROM updated
-            UNION
+            UNION ALL
             -- A retry of a batch whose COMMIT succeeded but whose answer was lost: rows already in their new state
             -- (lease kept with our token, or given back) count as written, without a second event.
-            -- Only rows this statement did not write are looked up, each by its primary key (LIMIT keeps the
-            -- lookup a probe: a hash join here read the whole table on every write-back).
+            -- Only rows this statement did not write are looked up (a hashed NOT IN: on a first try it finds every
+            -- row written and nothing is probed), each by its primary key (LIMIT keeps the lookup a probe: a hash
+            -- join here read the whole table on every write-back).
             SELECT u.tenant_id, u.id FROM input u
               CROSS JOIN LATERAL (SELECT 1 FROM inspections i WHERE i.tenant_id = u.tenant_id AND i.id = u.id
                                      AND i.state = u.to_state LIMIT 1) already
              WHERE u.from_state <> u.to_state
-               AND NOT EXISTS (SELECT 1 FROM updated d WHERE d.tenant_id = u.tenant_id AND d.id = u.id)
+               AND (u.tenant_id, u.id) NOT IN (SELECT d.tenant_id, d.id FROM updated d)
                -- Given back: our lease is gone (the row may already be leased again, by the next claim of the
                -- poll it is due for). Kept: our lease is still there.
                AND CASE WHEN u.release

@@ -116,6 +116,16 @@ struct PostgresClientTests {
             try session.query("SELECT x FROM unnest($1::text[]) WITH ORDINALITY AS u(x, n) ORDER BY n", [.textArray(array)]).rows.map { $0.string(0) }
         }
         #expect(unnested == array)
+        // The non-optional variant, and integers at both ends of their range.
+        let plain = ["👩‍💻 家", "tab\there", "\\\"", "x"]
+        let plainBack = try await db.run { try $0.query("SELECT $1::text[]", [.textArray(plain)])[0].textArray(0) }
+        #expect(plainBack == plain.map { Optional($0) })
+        let integers: [Int64?] = [0, -1, 7, nil, Int64.max, Int64.min, 1_000_000_007]
+        let integersBack = try await db.run { try $0.query("SELECT $1::bigint[]", [.intArray(integers)])[0].int64Array(0) }
+        #expect(integersBack == integers)
+        let small: [Int32] = [Int32.min, -10, 0, 10, Int32.max]
+        let smallBack = try await db.run { try $0.query("SELECT $1::int[]", [.intArray(small)])[0].int64Array(0) }
+        #expect(smallBack == small.map { Int64($0) })
     }
 
     @Test func typedDecoding() async throws {
