@@ -38,10 +38,8 @@ struct CloudAccountWireTests {
         settings.seed = 5
         settings.reviewBusinessDays = 0
         settings.rejectionRates = [.violation: 0.3]
-        let simulator = try await CloudSimulator(settings: settings)
-        _ = try await simulator.state.load(try InstanceLoader.instances(fromServicesCSV: sheets["services.csv"] ?? []), replace: false)
-        try await simulator.state.setBusinessDate(asOf)
-        let served = try await InProcessSimulator.start(simulator)
+        let (simulator, served) = try await InProcessSimulator.start(
+            settings: settings, instances: try InstanceLoader.instances(fromServicesCSV: sheets["services.csv"] ?? []), asOf: asOf)
         defer { served.stop() }
         let database = fixture.database
         _ = try await served.runNight(database, maxAttempts: 5, asOf: asOf, environment: environment)

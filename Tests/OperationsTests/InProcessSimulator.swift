@@ -26,6 +26,16 @@ struct InProcessSimulator {
         return InProcessSimulator(port: port, server: server)
     }
 
+    /// A simulator with `settings` whose cloud holds `instances` (an agency's services sheet, as the cloud would
+    /// know them) on the business date `asOf`, served.
+    static func start(settings: SimulatorSettings, instances: [CloudInstance],
+                      asOf: CivilDate) async throws -> (simulator: CloudSimulator, served: InProcessSimulator) {
+        let simulator = try await CloudSimulator(settings: settings)
+        _ = try await simulator.state.load(instances, replace: false)
+        try await simulator.state.setBusinessDate(asOf)
+        return (simulator, try await start(simulator))
+    }
+
     func stop() { server.cancel() }
 
     /// One night through `Nightly.run` against this simulator (off Swift's pool; the runner's log quiet).

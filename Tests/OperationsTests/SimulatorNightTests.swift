@@ -34,10 +34,8 @@ struct SimulatorNightTests {
         settings.throttleRetryAfterMilliseconds = 50
         settings.faults.serviceUnavailable = 0.08
         settings.faults.lostAnswer = 0.15
-        let simulator = try await CloudSimulator(settings: settings)
-        _ = try await simulator.state.load(try InstanceLoader.instances(fromServicesCSV: sheets["services.csv"] ?? []), replace: false)
-        try await simulator.state.setBusinessDate(asOf)
-        let served = try await InProcessSimulator.start(simulator)
+        let (simulator, served) = try await InProcessSimulator.start(
+            settings: settings, instances: try InstanceLoader.instances(fromServicesCSV: sheets["services.csv"] ?? []), asOf: asOf)
         defer { served.stop() }
         let database = fixture.database
         let summary = try await served.runNight(database, maxAttempts: 12, asOf: asOf)

@@ -35,7 +35,6 @@ struct StatusCheckTests {
         settings.accounts = [ConsoleFactory.simulatorDemoCredentials.accessKeyId: ConsoleFactory.simulatorDemoCredentials.accessKeySecret]
         settings.seed = 3
         settings.reviewBusinessDays = 0
-        let simulator = try await CloudSimulator(settings: settings)
         // The cloud from the agency's own sheet, then told otherwise about four instances.
         var instances = try InstanceLoader.instances(fromServicesCSV: sheets["services.csv"] ?? [])
         instances.removeAll { $0.instanceId == missing.consoleInstanceId }
@@ -47,9 +46,7 @@ struct StatusCheckTests {
             default: break
             }
         }
-        _ = try await simulator.state.load(instances, replace: false)
-        try await simulator.state.setBusinessDate(asOf)
-        let served = try await InProcessSimulator.start(simulator)
+        let (simulator, served) = try await InProcessSimulator.start(settings: settings, instances: instances, asOf: asOf)
         defer { served.stop() }
         let database = fixture.database
         _ = try await served.runNight(database, maxAttempts: 5, asOf: asOf)
