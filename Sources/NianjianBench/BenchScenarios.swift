@@ -46,7 +46,7 @@ public enum BenchScenarios {
             let started = Bench.seconds()
             var rounds = 0
             let limit = 20 * (count / max(1, batch) + 10)
-            var spent = [Double](repeating: 0, count: 4)
+            var spent = [Double](repeating: 0, count: 3)
             @discardableResult func timed<T>(_ step: Int, _ body: () throws -> T) rethrows -> T {
                 let start = Bench.seconds()
                 defer { spent[step] += Bench.seconds() - start }
@@ -56,13 +56,12 @@ public enum BenchScenarios {
                                                              leaseSeconds: 30, now: clock.now()) }) > 0 {
                 try timed(1) { try BenchQueries.floorValidate(session, owner: owner, now: clock.now()) }
                 // The console's side (its memory) is the mock's, in process: the floor writes none of it.
-                try timed(2) { try BenchQueries.floorMarkSubmitted(session, owner: owner, now: clock.now()) }
-                try timed(3) { try BenchQueries.floorApprove(session, owner: owner, now: clock.now()) }
+                try timed(2) { try BenchQueries.floorSubmittedAndApproved(session, owner: owner, now: clock.now()) }
                 rounds += 1
                 if rounds > limit { throw BenchError("the SQL floor made no progress after \(rounds) rounds") }
             }
             if ProcessInfo.processInfo.environment["NIANJIAN_BENCH_TRACE"] != nil {
-                let names = ["claim", "validate", "submitted", "approve"]
+                let names = ["claim", "validate", "submitted and approved"]
                 let text = zip(names, spent).map { "\($0.0) \(Bench.format($0.1, 2))s" }.joined(separator: ", ")
                 FileHandle.standardError.write(Data("sql floor: \(rounds) rounds; \(text)\n".utf8))
             }

@@ -75,8 +75,10 @@ extension NightRunner {
         }
     }
 
-    /// Applies a console answer through the state machine and queues the write-back.
-    func writeOutcome(_ item: ClaimedInspection, _ current: InspectionSnapshot, event: InspectionEvent, file: InspectionFile?) {
+    /// Applies a console answer through the state machine and queues the write-back (with `unwritten`, the
+    /// transition before it that was not written on its own).
+    func writeOutcome(_ item: ClaimedInspection, _ current: InspectionSnapshot, event: InspectionEvent, file: InspectionFile?,
+                      after unwritten: InspectionUpdate? = nil) {
         let now = clock.now()
         let jitter = Double.random(in: 0...1, using: &random)
         switch machine.transition(current, on: event, identity: identity(of: item), now: now, jitter: jitter) {
@@ -90,12 +92,30 @@ extension NightRunner {
                 let isSubmit = current.state != .inReview
                 lane.pause(submit: isSubmit, until: DispatchTime.now().seconds + max(0, until.seconds - now.seconds))
             }
-            let update = makeUpdate(item, from: current, to: transition.snapshot, plan: plan, event: event.name,
+            var update = makeUpdate(item, from: current, to: transition.snapshot, plan: plan, event: event.name,
                                     findingsJSON: nil, now: now, release: true)
+            if let unwritten { update = update.folded(after: unwritten) }
+            if let poll = pollAtOnce(after: current, transition.snapshot, plan: plan, now: now) {
+                // The poll is made in hand, lease kept; the submission's `in_review` is written with its answer.
+                update.releaseLease = false
+                enqueue(WorkItem(claim: item, snapshot: transition.snapshot, file: nil, action: poll, unwritten: update))
+                return
+            }
             addWrites([PendingWrite(update: update, tenantId: item.tenantId, then: nil)])
             logger.debug("outcome", metadata: ["tenant": "\(item.tenantSlug)", "inspection": "\(item.id)",
                                                "from": "\(current.state.rawValue)", "to": "\(transition.snapshot.state.rawValue)"])
         }
+    }
+
+    /// The first poll of a submission, when it is due at once (`poll.first_after` zero) and the run goes on:
+    /// made without writing `in_review` and claiming the inspection again first. The submission's write-ahead
+    /// (`submitting` with its key) is durable; should the run die before the poll's answer is written, the next
+    /// run resubmits with the same key and the console answers with the same ticket.
+    func pollAtOnce(after current: InspectionSnapshot, _ next: InspectionSnapshot, plan: TransitionPlan,
+                    now: Timestamp) -> WorkItem.Action? {
+        guard !stopping, current.state == .submitting, next.state == .inReview, let ticket = next.ticket,
+              let pollAt = plan.nextPollAt, pollAt <= now else { return nil }
+        return .poll(ticket: ticket)
     }
 
     /// The state machine refused a step (an answer it cannot use): the inspection fails with the reason, so an

@@ -215,11 +215,21 @@ public final class NightRunner: @unchecked Sendable {
                 startTimers()
                 claim()
             case .drain(let graceSeconds):
-                // Work not started goes back at once; in-flight calls get the grace period.
+                // Work not started goes back at once (a transition made in hand is written first, giving its lease
+                // back); in-flight calls get the grace period.
                 var notStarted: [ClaimedInspection] = []
-                for lane in tenants.values { notStarted.append(contentsOf: lane.drain().map(\.claim)) }
+                var unwritten: [PendingWrite] = []
+                for item in tenants.values.flatMap({ $0.drain() }) {
+                    if var update = item.unwritten {
+                        update.releaseLease = true
+                        unwritten.append(PendingWrite(update: update, tenantId: item.claim.tenantId, then: nil))
+                    } else {
+                        notStarted.append(item.claim)
+                    }
+                }
                 ring.removeAll()
                 release(notStarted)
+                addWrites(unwritten)
                 flush()
                 queue.asyncAfter(deadline: .now() + graceSeconds) { [self] in
                     if !finishing {

@@ -8,8 +8,13 @@ import NianjianStore
 
 /// The producer: claim sizing, the fair claim, idle and next-due, the end of the night.
 extension NightRunner {
+    /// How much work the runner holds at most: a batch being claimed and validated while up to `batch.writers`
+    /// batches are written back. (Holding one batch left the pipeline empty while its writes ran: claim, load,
+    /// write and write again took turns instead of overlapping.)
+    var holdLimit: Int { job.batch.claim * (1 + max(1, job.batch.writers)) }
+
     func claim() {
-        guard !stopping, !finishing, !claiming, held < job.batch.claim else { return }
+        guard !stopping, !finishing, !claiming, held < holdLimit else { return }
         claiming = true
         // The first claim of a run is a quarter batch: every tenant's first share reaches the console sooner.
         let size = claimedCount == 0 ? max(1, job.batch.claim / 4) : job.batch.claim

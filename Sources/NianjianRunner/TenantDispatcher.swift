@@ -92,13 +92,14 @@ extension NightRunner {
                                      owner: AccountOwner(tenantId: item.claim.tenantId, companyId: item.claim.companyId))) { [self] result in
                 queue.async { [self] in
                     finishCall(lane)
+                    let outcome: InspectionEvent
                     switch result {
-                    case .success(.reviewing): writeOutcome(item.claim, item.snapshot, event: .reviewPending, file: nil)
-                    case .success(.approved): writeOutcome(item.claim, item.snapshot, event: .approved, file: nil)
-                    case .success(.rejected(let reason, let message)):
-                        writeOutcome(item.claim, item.snapshot, event: .rejected(reason: reason, consoleMessage: message), file: nil)
-                    case .failure(let error): writeOutcome(item.claim, item.snapshot, event: event(for: error), file: nil)
+                    case .success(.reviewing): outcome = .reviewPending
+                    case .success(.approved): outcome = .approved
+                    case .success(.rejected(let reason, let message)): outcome = .rejected(reason: reason, consoleMessage: message)
+                    case .failure(let error): outcome = event(for: error)
                     }
+                    writeOutcome(item.claim, item.snapshot, event: outcome, file: nil, after: item.unwritten)
                     if stopping { finishAfterStop() } else { dispatchWork() }
                 }
             }
@@ -118,6 +119,9 @@ struct WorkItem: Sendable {
     var snapshot: InspectionSnapshot
     var file: InspectionFile?
     var action: Action
+    /// A transition made and not yet written, written with this call's outcome (a poll made at once after
+    /// its submission carries the submission's `in_review` update).
+    var unwritten: InspectionUpdate? = nil
 }
 
 /// One tenant's lane in the pool: its ready work, in-flight count and console token buckets. Used only on

@@ -193,19 +193,23 @@ public enum BenchQueries {
             """, [.text(owner), .text(now.description)])[0].requireInt(0)
     }
 
-    /// The ticket came back: `submitting` → `in_review`, due for a poll now, lease released, and the event.
-    /// The ticket is the mock console's (a digest of the account and the key).
+    /// The ticket came back and the first poll, made at once, found it approved (the runner writes both in
+    /// one write-back: `InspectionUpdate.folded(after:)`): `submitting` → `approved` with the ticket, the
+    /// renewal, the service renewed once, both events, the lease released. The ticket is the mock console's
+    /// (a digest of the account and the key).
     @discardableResult
-    public static func floorMarkSubmitted(_ session: PostgresSession, owner: String, now: Timestamp) throws -> Int {
+    public static func floorSubmittedAndApproved(_ session: PostgresSession, owner: String, now: Timestamp) throws -> Int {
         try session.query("""
             WITH updated AS (
-                UPDATE inspections i SET state = 'in_review',
+                UPDATE inspections i SET state = 'approved',
                        console_ticket = 'T' || upper(substr(md5(t.slug || '/' || i.idempotency_key), 1, 16)),
-                       next_poll_at = $2::timestamptz, submitted_at = $2::timestamptz, updated_at = now()
-                  FROM inspection_leases l, tenants t
+                       submitted_at = $2::timestamptz, decided_at = $2::timestamptz, next_poll_at = NULL,
+                       renewed_until = (i.due_on + make_interval(months => s.term_months))::date,
+                       renewal_amount = s.renewal_amount, updated_at = now()
+                  FROM services s, inspection_leases l, tenants t
                  WHERE l.owner = $1 AND i.tenant_id = l.tenant_id AND i.id = l.inspection_id AND i.state = 'submitting'
-                   AND t.id = i.tenant_id
-                RETURNING i.tenant_id, i.id, i.console_ticket
+                   AND s.tenant_id = i.tenant_id AND s.id = i.service_id AND t.id = i.tenant_id
+                RETURNING i.tenant_id, i.id, i.service_id, i.due_on, i.renewed_until, i.renewal_amount, i.console_ticket
             ),
             released AS (
                 DELETE FROM inspection_leases l USING updated d WHERE l.tenant_id = d.tenant_id AND l.inspection_id = d.id
@@ -215,29 +219,7 @@ public enum BenchQueries {
                 SELECT tenant_id, id, $2::timestamptz, $1, 'submitted', 'submitting', 'in_review',
                        jsonb_build_object('detail', console_ticket, 'runner', $1::text)
                   FROM updated
-            )
-            SELECT count(*) FROM updated
-            """, [.text(owner), .text(now.description)])[0].requireInt(0)
-    }
-
-    /// Decided: `in_review` → `approved` with the renewal, the service renewed once, the events.
-    @discardableResult
-    public static func floorApprove(_ session: PostgresSession, owner: String, now: Timestamp) throws -> Int {
-        try session.query("""
-            WITH updated AS (
-                UPDATE inspections i SET state = 'approved', decided_at = $2::timestamptz, next_poll_at = NULL,
-                       renewed_until = (i.due_on + make_interval(months => s.term_months))::date,
-                       renewal_amount = s.renewal_amount, updated_at = now()
-                  FROM services s, inspection_leases l
-                 WHERE l.owner = $1 AND i.tenant_id = l.tenant_id AND i.id = l.inspection_id AND i.state = 'in_review'
-                   AND s.tenant_id = i.tenant_id AND s.id = i.service_id
-                RETURNING i.tenant_id, i.id, i.service_id, i.due_on, i.renewed_until, i.renewal_amount
-            ),
-            released AS (
-                DELETE FROM inspection_leases l USING updated d WHERE l.tenant_id = d.tenant_id AND l.inspection_id = d.id
-            ),
-            events AS (
-                INSERT INTO inspection_events (tenant_id, inspection_id, business_at, actor, kind, from_state, to_state, detail)
+                UNION ALL
                 SELECT tenant_id, id, $2::timestamptz, $1, 'approved', 'in_review', 'approved',
                        jsonb_build_object('detail', '', 'runner', $1::text)
                   FROM updated

@@ -68,6 +68,11 @@ public struct InspectionUpdate: Sendable, Hashable {
     public var businessAt: Timestamp
     public var markSubmitted: Bool = false
     public var markDecided: Bool = false
+    /// The events of transitions made in hand before this one and written with it, oldest first (a poll due
+    /// at once follows its submission without the `in_review` write between: see `folded(after:)`).
+    public var earlierEvents: [EarlierEvent] = []
+    /// When it was submitted (`markSubmitted`), if that was before `businessAt`.
+    public var submittedAt: Timestamp?
 
     public init(key: InspectionKey, leaseToken: Int64, from: InspectionState, to: InspectionState, attempts: Int,
                 generation: Int, idempotencyKey: String?, ticket: String?, nextAttemptAt: Timestamp?, nextPollAt: Timestamp?,
@@ -80,6 +85,41 @@ public struct InspectionUpdate: Sendable, Hashable {
         self.rejectionReason = rejectionReason; self.lastError = lastError; self.releaseLease = releaseLease
         self.eventKind = eventKind; self.eventDetailJSON = eventDetailJSON; self.businessAt = businessAt
         self.markSubmitted = markSubmitted; self.markDecided = markDecided
+    }
+
+    /// The state the last transition started from, which its event records: `from` unless earlier transitions
+    /// were folded in.
+    public var eventFrom: InspectionState { earlierEvents.last?.to ?? from }
+
+    /// This update written together with `earlier`, a transition of the same claim made before it and not
+    /// written: the row goes from `earlier.from` straight to this state, with `earlier`'s events first.
+    public func folded(after earlier: InspectionUpdate) -> InspectionUpdate {
+        var merged = self
+        merged.from = earlier.from
+        merged.earlierEvents = earlier.earlierEvents
+            + [EarlierEvent(kind: earlier.eventKind, from: earlier.eventFrom, to: earlier.to,
+                            detailJSON: earlier.eventDetailJSON, businessAt: earlier.businessAt)]
+            + earlierEvents
+        merged.findingsJSON = findingsJSON ?? earlier.findingsJSON
+        if earlier.markSubmitted {
+            merged.markSubmitted = true
+            merged.submittedAt = earlier.submittedAt ?? earlier.businessAt
+        }
+        merged.markDecided = markDecided || earlier.markDecided
+        return merged
+    }
+}
+
+/// The event of a transition folded into a later write-back (`InspectionUpdate.folded(after:)`).
+public struct EarlierEvent: Sendable, Hashable {
+    public var kind: String
+    public var from: InspectionState
+    public var to: InspectionState
+    public var detailJSON: String
+    public var businessAt: Timestamp
+
+    public init(kind: String, from: InspectionState, to: InspectionState, detailJSON: String, businessAt: Timestamp) {
+        self.kind = kind; self.from = from; self.to = to; self.detailJSON = detailJSON; self.businessAt = businessAt
     }
 }
 

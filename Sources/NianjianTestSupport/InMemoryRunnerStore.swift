@@ -244,7 +244,11 @@ public final class InMemoryRunnerStore: RunnerStore, @unchecked Sendable {
                             row.leaseToken = nil
                         }
                         state.rows[row.key] = row
-                        state.events.append(Event(key: row.key, kind: update.eventKind, from: update.from, to: update.to,
+                        for earlier in update.earlierEvents {
+                            state.events.append(Event(key: row.key, kind: earlier.kind, from: earlier.from, to: earlier.to,
+                                                      actor: actor, runId: runId))
+                        }
+                        state.events.append(Event(key: row.key, kind: update.eventKind, from: update.eventFrom, to: update.to,
                                                   actor: actor, runId: runId))
                         written.insert(row.key)
                     } else if update.from != update.to, row.state == update.to,

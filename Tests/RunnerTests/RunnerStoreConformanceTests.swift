@@ -12,6 +12,8 @@ struct StoreHarness: Sendable {
     let eventCount: @Sendable (_ kind: String) throws -> Int
     let renewalCount: @Sendable () throws -> Int
     let row: @Sendable (InspectionKey) throws -> RowView
+    /// An inspection's events in order, as "kind from>to", without the plan's.
+    let events: @Sendable (InspectionKey) throws -> [String]
     let close: @Sendable () -> Void
 }
 
@@ -47,6 +49,15 @@ struct StoreKind: Sendable, CustomStringConvertible {
                     return RowView(state: state, key: row.string(1), leased: try row.bool(2) ?? false)
                 }
             },
+            events: { key in
+                try db.runBlocking { session in
+                    let rows = try session.query("""
+                        SELECT kind || ' ' || from_state || '>' || to_state FROM inspection_events
+                         WHERE tenant_id = $1 AND inspection_id = $2 AND kind <> 'planned' ORDER BY id
+                        """, [.init(key.tenantId), .init(key.id)])
+                    return try (0..<rows.rowCount).map { try rows[$0].requireString(0) }
+                }
+            },
             close: { db.close(); handle.drop() })
     }
 
@@ -72,6 +83,9 @@ struct StoreKind: Sendable, CustomStringConvertible {
             row: { key in
                 guard let row = store.row(key) else { throw RunnerStoreTestError.missing(key) }
                 return RowView(state: row.state, key: row.idempotencyKey, leased: row.leaseOwner != nil)
+            },
+            events: { key in
+                store.events.filter { $0.key == key && $0.kind != "planned" }.map { "\($0.kind) \($0.from.rawValue)>\($0.to.rawValue)" }
             },
             close: {})
     }
@@ -219,5 +233,36 @@ struct RunnerStoreConformanceTests {
         #expect(try harness.eventCount("approved") == 2)
         #expect(try harness.renewalCount() == 2)
         for item in claimed { #expect(try harness.row(item.key) == RowView(state: .approved, key: "k-\(item.id)", leased: false)) }
+    }
+
+    /// A transition folded into the next one's write (a poll made at once after its submission): one write
+    /// takes the row from `submitting` to `approved`, both events in order, the renewal once; a retry adds nothing.
+    @Test(arguments: StoreKind.all) func foldedTransitionsWriteEveryEventInOrder(_ kind: StoreKind) async throws {
+        let harness = try kind.make([("a", 1, 2)])
+        defer { harness.close() }
+        let store = harness.store
+        let claimed = try await store.call { try $0.claim(request("r1", batch: 2)) }
+        #expect(try await store.call { try $0.writeBack(claimed.map { update($0, to: .submitting, key: "k-\($0.id)") },
+                                                         actor: "r1", runId: nil) }.count == 2)
+        let folded = claimed.map { item -> InspectionUpdate in
+            var submitting = item
+            submitting.state = .submitting
+            submitting.idempotencyKey = "k-\(item.id)"
+            var submitted = update(submitting, to: .inReview, kind: "submitted")
+            submitted.markSubmitted = true
+            var inReview = submitting
+            inReview.state = .inReview
+            let approved = update(inReview, to: .approved, release: true, kind: "approved")
+            return approved.folded(after: submitted)
+        }
+        #expect(folded.allSatisfy { $0.from == .submitting && $0.eventFrom == .inReview && $0.markSubmitted })
+        #expect(try await store.call { try $0.writeBack(folded, actor: "r1", runId: nil) }.count == 2)
+        #expect(try await store.call { try $0.writeBack(folded, actor: "r1", runId: nil) }.count == 2)
+        for item in claimed {
+            #expect(try harness.row(item.key) == RowView(state: .approved, key: "k-\(item.id)", leased: false))
+            #expect(try harness.events(item.key) == ["validated pending>submitting", "submitted submitting>in_review",
+                                                     "approved in_review>approved"])
+        }
+        #expect(try harness.renewalCount() == 2)
     }
 }
