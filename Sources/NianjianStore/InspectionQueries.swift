@@ -141,9 +141,12 @@ public enum InspectionQueries {
                    c.contact_email, s.service_ref, s.console_instance_id, s.service_type, s.region, s.expires_on,
                    s.renewal_amount, s.renewal_method, s.contract_number, s.term_months
               FROM unnest($1::bigint[], $2::bigint[]) AS k(tenant_id, id)
-              JOIN inspections i ON i.tenant_id = k.tenant_id AND i.id = k.id
-              JOIN companies c ON c.tenant_id = i.tenant_id AND c.id = i.company_id
-              JOIN services s ON s.tenant_id = i.tenant_id AND s.id = i.service_id
+              -- Each row by one probe of its primary key (LIMIT keeps them probes: as joins, the planner hashed the
+              -- whole inspections table on every load, or read a tenant's services by the company index).
+              CROSS JOIN LATERAL (SELECT i.tenant_id, i.company_id, i.service_id FROM inspections i
+                                   WHERE i.tenant_id = k.tenant_id AND i.id = k.id LIMIT 1) i
+              CROSS JOIN LATERAL (SELECT * FROM companies c WHERE c.tenant_id = i.tenant_id AND c.id = i.company_id LIMIT 1) c
+              CROSS JOIN LATERAL (SELECT * FROM services s WHERE s.tenant_id = i.tenant_id AND s.id = i.service_id LIMIT 1) s
             """, [.intArray(keys.map(\.tenantId)), .intArray(keys.map(\.id))])
         struct CompanyKey: Hashable { let tenantId: Int64; let companyId: Int64 }
         var files: [InspectionKey: InspectionFile] = [:]
@@ -163,12 +166,14 @@ public enum InspectionQueries {
         let companies = Array(Set(companyOf.values))
         let tenantIds = PostgresBind.intArray(companies.map(\.tenantId))
         let companyIds = PostgresBind.intArray(companies.map(\.companyId))
+        // Each company's rows by a probe of its index, in id order (LATERAL keeps them probes: as joins, the
+        // planner hashed the whole contracts and services tables on every load).
         var materials: [CompanyKey: [Material]] = [:]
         let materialRows = try session.query("""
             SELECT m.tenant_id, m.company_id, m.kind, m.number, m.holder_name, m.valid_from, m.valid_until, m.file_checksum
               FROM unnest($1::bigint[], $2::bigint[]) AS k(tenant_id, company_id)
-              JOIN materials m ON m.tenant_id = k.tenant_id AND m.company_id = k.company_id
-             ORDER BY m.tenant_id, m.company_id, m.id
+              CROSS JOIN LATERAL (SELECT * FROM materials m WHERE m.tenant_id = k.tenant_id AND m.company_id = k.company_id
+                                   ORDER BY m.id) m
             """, [tenantIds, companyIds])
         for index in 0..<materialRows.rowCount {
             let row = materialRows[index]
@@ -183,8 +188,8 @@ public enum InspectionQueries {
         let contractRows = try session.query("""
             SELECT c.tenant_id, c.company_id, c.contract_number, c.amount, c.starts_on, c.ends_on
               FROM unnest($1::bigint[], $2::bigint[]) AS k(tenant_id, company_id)
-              JOIN contracts c ON c.tenant_id = k.tenant_id AND c.company_id = k.company_id
-             ORDER BY c.tenant_id, c.company_id, c.id
+              CROSS JOIN LATERAL (SELECT * FROM contracts c WHERE c.tenant_id = k.tenant_id AND c.company_id = k.company_id
+                                   ORDER BY c.id) c
             """, [tenantIds, companyIds])
         for index in 0..<contractRows.rowCount {
             let row = contractRows[index]
@@ -199,8 +204,8 @@ public enum InspectionQueries {
             SELECT s.tenant_id, s.company_id, s.service_ref, s.console_instance_id, s.service_type, s.region, s.expires_on,
                    s.renewal_amount, s.renewal_method, s.contract_number, s.term_months
               FROM unnest($1::bigint[], $2::bigint[]) AS k(tenant_id, company_id)
-              JOIN services s ON s.tenant_id = k.tenant_id AND s.company_id = k.company_id
-             ORDER BY s.tenant_id, s.company_id, s.id
+              CROSS JOIN LATERAL (SELECT * FROM services s WHERE s.tenant_id = k.tenant_id AND s.company_id = k.company_id
+                                   ORDER BY s.id) s
             """, [tenantIds, companyIds])
         for index in 0..<serviceRows.rowCount {
             let row = serviceRows[index]
