@@ -148,7 +148,7 @@ extension NightRunner {
             generation: next.generation, idempotencyKey: next.idempotencyKey, ticket: next.ticket,
             nextAttemptAt: next.state == .pending ? nextAttemptAt : nil, nextPollAt: next.state == .inReview ? nextPollAt : nil,
             findingsJSON: findingsJSON, rejectionReason: next.rejectionReason, lastError: next.lastError, releaseLease: release,
-            eventKind: eventKind, eventDetailJSON: JSONText.object(["detail": detail, "runner": options.runnerId]),
+            eventKind: eventKind, eventDetailJSON: JSONText.eventDetail(detail, runnerLiteral: runnerLiteral),
             businessAt: now, markSubmitted: from.state == .submitting && next.state == .inReview,
             markDecided: next.state == .approved || next.state == .rejected)
     }
@@ -177,6 +177,12 @@ enum FindingsJSON {
 /// Small JSON texts for event details and counts, with correct escaping.
 enum JSONText {
     static func string(_ text: String) -> String { JSONLiteral.string(text) }
+
+    /// An event's detail, `{"detail":…,"runner":…}` as `object` writes it, without building a dictionary per event
+    /// (`runnerLiteral` is the runner's id as a JSON string, quoted once per run).
+    static func eventDetail(_ detail: String, runnerLiteral: String) -> String {
+        "{\"detail\":" + string(detail) + ",\"runner\":" + runnerLiteral + "}"
+    }
 
     static func object(_ fields: [String: String]) -> String {
         "{" + fields.sorted { $0.key < $1.key }.map { "\(string($0.key)):\(string($0.value))" }.joined(separator: ",") + "}"

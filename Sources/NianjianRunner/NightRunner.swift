@@ -72,6 +72,8 @@ public final class NightRunner: @unchecked Sendable {
     let options: RunOptions
     let logger: Logger
     let machine: InspectionStateMachine
+    /// The runner's id as a JSON string, for every event's detail.
+    let runnerLiteral: String
     let queue = DispatchQueue(label: "nianjian.runner")
     let done = DispatchSemaphore(value: 0)
     let startedAt = DispatchTime.now()
@@ -131,6 +133,7 @@ public final class NightRunner: @unchecked Sendable {
         self.options = options
         self.logger = logger
         self.lifecycle = RunLifecycle(graceSeconds: options.job.shutdownGraceSeconds)
+        self.runnerLiteral = JSONText.string(options.runnerId)
         self.machine = InspectionStateMachine(retryPolicy: options.job.retry, pollSchedule: options.job.poll,
                                               calendar: .china, nightStartHour: options.job.nightStartHour)
     }

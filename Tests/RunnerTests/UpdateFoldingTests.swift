@@ -1,4 +1,5 @@
 import NianjianDomain
+@testable import NianjianRunner
 import NianjianStore
 import Testing
 
@@ -45,5 +46,20 @@ struct UpdateFoldingTests {
         // The findings of the validation are kept when a later step has none of its own.
         #expect(folded.findingsJSON == "[]")
         #expect(!folded.markDecided)
+    }
+}
+
+/// An event's detail is the same JSON whichever way it is built, for any detail text.
+@Suite("event detail JSON")
+struct EventDetailTests {
+    @Test func theDirectDetailMatchesTheGeneralObject() {
+        var generator = SystemRandomNumberGenerator()
+        let pieces = ["", "ticket T1", "引号\"与\\反斜杠", "\n\t", "\u{1}", "😀", "</script>", "a,b:c"]
+        for _ in 0..<500 {
+            let detail = (0..<Int.random(in: 0...4, using: &generator)).map { _ in pieces.randomElement(using: &generator) ?? "" }.joined()
+            let runner = "host-\(Int.random(in: 0...99_999, using: &generator))-\(pieces.randomElement(using: &generator) ?? "")"
+            #expect(JSONText.eventDetail(detail, runnerLiteral: JSONText.string(runner))
+                    == JSONText.object(["detail": detail, "runner": runner]))
+        }
     }
 }
