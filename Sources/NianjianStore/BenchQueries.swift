@@ -178,7 +178,7 @@ public enum BenchQueries {
             WITH updated AS (
                 UPDATE inspections i SET state = 'submitting', attempts = i.attempts + 1,
                        idempotency_key = 'nj-' || i.tenant_id || '-' || i.id || '-' || i.cycle || '-g' || i.generation,
-                       findings = '[]'::jsonb, last_error = NULL, next_attempt_at = NULL, updated_at = now()
+                       findings = '[]'::jsonb, last_error = NULL, updated_at = now()
                   FROM inspection_leases l
                  WHERE l.owner = $1 AND i.tenant_id = l.tenant_id AND i.id = l.inspection_id AND i.state = 'pending'
                 RETURNING i.tenant_id, i.id
@@ -203,7 +203,7 @@ public enum BenchQueries {
             WITH updated AS (
                 UPDATE inspections i SET state = 'approved',
                        console_ticket = 'T' || upper(substr(md5(t.slug || '/' || i.idempotency_key), 1, 16)),
-                       submitted_at = $2::timestamptz, decided_at = $2::timestamptz, next_poll_at = NULL,
+                       submitted_at = $2::timestamptz, decided_at = $2::timestamptz, next_attempt_at = NULL, next_poll_at = NULL,
                        renewed_until = (i.due_on + make_interval(months => s.term_months))::date,
                        renewal_amount = s.renewal_amount, updated_at = now()
                   FROM services s, inspection_leases l, tenants t

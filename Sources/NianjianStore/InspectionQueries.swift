@@ -20,15 +20,12 @@ public enum InspectionQueries {
             active AS (
                 SELECT t.id, t.weight, t.slug FROM tenants t
                 CROSS JOIN LATERAL (
-                    (SELECT 1 FROM inspections i WHERE i.tenant_id = t.id AND i.state = 'pending' AND i.next_attempt_at <= $1
+                    (SELECT 1 FROM inspections i WHERE i.tenant_id = t.id AND i.next_attempt_at <= $1
+                        AND i.state IN ('pending', 'submitting')
                         AND NOT EXISTS (SELECT 1 FROM inspection_leases l WHERE l.tenant_id = i.tenant_id AND l.inspection_id = i.id OFFSET 0)
                         LIMIT 1)
                     UNION ALL
-                    (SELECT 1 FROM inspections i WHERE i.tenant_id = t.id AND i.state = 'in_review' AND i.next_poll_at <= $1
-                        AND NOT EXISTS (SELECT 1 FROM inspection_leases l WHERE l.tenant_id = i.tenant_id AND l.inspection_id = i.id OFFSET 0)
-                        LIMIT 1)
-                    UNION ALL
-                    (SELECT 1 FROM inspections i WHERE i.tenant_id = t.id AND i.state = 'submitting'
+                    (SELECT 1 FROM inspections i WHERE i.tenant_id = t.id AND i.next_poll_at <= $1 AND i.state = 'in_review'
                         AND NOT EXISTS (SELECT 1 FROM inspection_leases l WHERE l.tenant_id = i.tenant_id AND l.inspection_id = i.id OFFSET 0)
                         LIMIT 1)
                     LIMIT 1) due
@@ -37,33 +34,28 @@ public enum InspectionQueries {
             share AS (
                 SELECT a.id, a.slug, GREATEST(1, ceil($2::numeric * a.weight / sum(a.weight) OVER ()))::int AS n FROM active a
             ),
-            resume AS (
-                SELECT p.tenant_id, p.id FROM share s CROSS JOIN LATERAL (
-                    SELECT i.tenant_id, i.id FROM inspections i
-                    WHERE i.tenant_id = s.id AND i.state = 'submitting'
-                      AND NOT EXISTS (SELECT 1 FROM inspection_leases l WHERE l.tenant_id = i.tenant_id AND l.inspection_id = i.id OFFSET 0)
-                    ORDER BY i.id LIMIT s.n FOR UPDATE OF i SKIP LOCKED) p
-            ),
+            -- Attempts and submissions to resume: both by their due time (a submission keeps the one it was
+            -- claimed at, so it comes before the attempts that became due after it).
             attempt AS (
                 SELECT p.tenant_id, p.id FROM share s CROSS JOIN LATERAL (
                     SELECT i.tenant_id, i.id FROM inspections i
-                    WHERE i.tenant_id = s.id AND i.state = 'pending' AND i.next_attempt_at <= $1
+                    WHERE i.tenant_id = s.id AND i.next_attempt_at <= $1 AND i.state IN ('pending', 'submitting')
                       AND NOT EXISTS (SELECT 1 FROM inspection_leases l WHERE l.tenant_id = i.tenant_id AND l.inspection_id = i.id OFFSET 0)
                     ORDER BY i.next_attempt_at, i.id LIMIT s.n FOR UPDATE OF i SKIP LOCKED) p
             ),
             poll AS (
                 SELECT p.tenant_id, p.id FROM share s CROSS JOIN LATERAL (
                     SELECT i.tenant_id, i.id FROM inspections i
-                    WHERE i.tenant_id = s.id AND i.state = 'in_review' AND i.next_poll_at <= $1
+                    WHERE i.tenant_id = s.id AND i.next_poll_at <= $1 AND i.state = 'in_review'
                       AND NOT EXISTS (SELECT 1 FROM inspection_leases l WHERE l.tenant_id = i.tenant_id AND l.inspection_id = i.id OFFSET 0)
                     ORDER BY i.next_poll_at, i.id LIMIT s.n FOR UPDATE OF i SKIP LOCKED) p
             ),
             -- At most $2 in all: every tenant's first row before anyone's second (many tenants, small batch),
-            -- and no tenant more than its share, whatever kinds of work it has due (its share is for all three).
+            -- and no tenant more than its share, whatever kinds of work it has due (its share is for both).
             picked AS (
                 SELECT ranked.tenant_id, ranked.id FROM (
                     SELECT tenant_id, id, row_number() OVER (PARTITION BY tenant_id ORDER BY id) AS rank
-                      FROM (SELECT * FROM resume UNION ALL SELECT * FROM attempt UNION ALL SELECT * FROM poll) every_kind
+                      FROM (SELECT * FROM attempt UNION ALL SELECT * FROM poll) every_kind
                 ) ranked JOIN share s ON s.id = ranked.tenant_id
                 WHERE ranked.rank <= s.n
                 ORDER BY ranked.rank, random() LIMIT $2::int

@@ -72,16 +72,12 @@ extension InspectionQueries {
                    AND NOT EXISTS (SELECT 1 FROM inspection_leases l WHERE l.tenant_id = i.tenant_id AND l.inspection_id = i.id)
             )
             SELECT LEAST(
-                     (SELECT min(next_attempt_at) FROM unleased WHERE state = 'pending'),
-                     (SELECT min(next_poll_at) FROM unleased WHERE state = 'in_review'),
-                     (SELECT '-infinity'::timestamptz WHERE EXISTS (SELECT 1 FROM unleased WHERE state = 'submitting'))),
+                     (SELECT min(next_attempt_at) FROM unleased WHERE state IN ('pending', 'submitting')),
+                     (SELECT min(next_poll_at) FROM unleased WHERE state = 'in_review')),
                    (SELECT EXTRACT(EPOCH FROM min(l.expires_at) - now())::double precision FROM inspection_leases l
                      WHERE l.owner <> $2 AND ($1::bigint[] IS NULL OR l.tenant_id = ANY($1::bigint[])))
             """, [tenants, .text(owner)])[0]
-        var due: Timestamp?
-        if let text = row.string(0) {
-            due = text == "-infinity" ? Timestamp(microseconds: Int64.min / 2) : try row.timestampMicroseconds(0).map(Timestamp.init(microseconds:))
-        }
+        let due = try row.timestampMicroseconds(0).map(Timestamp.init(microseconds:))
         return NextDue(businessDue: due, secondsUntilLeaseExpiry: try row.double(1))
     }
 }

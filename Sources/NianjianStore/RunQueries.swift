@@ -75,8 +75,7 @@ public enum RunQueries {
         try session.query("""
             SELECT count(*) FROM inspections
              WHERE ($1::bigint[] IS NULL OR tenant_id = ANY($1::bigint[]))
-               AND ((state = 'pending' AND next_attempt_at <= $2) OR (state = 'in_review' AND next_poll_at <= $2)
-                    OR state = 'submitting')
+               AND ((next_attempt_at <= $2 AND state IN ('pending', 'submitting')) OR (next_poll_at <= $2 AND state = 'in_review'))
             """, [tenantIds.map { PostgresBind.intArray($0) } ?? .null, .text(now.description)])[0].requireInt(0)
     }
 }

@@ -38,7 +38,11 @@ extension InspectionQueries {
                 UPDATE inspections i SET
                     state = u.to_state, attempts = u.attempts, generation = u.generation,
                     idempotency_key = u.idempotency_key, console_ticket = u.ticket,
-                    next_attempt_at = u.next_attempt_at, next_poll_at = u.next_poll_at,
+                    -- A submission keeps the due time it was claimed at: the due index does not change, so
+                    -- `pending` → `submitting` is a HOT update (migration 0008), and it is due again when unleased.
+                    next_attempt_at = CASE WHEN u.to_state = 'submitting' THEN COALESCE(i.next_attempt_at, u.business_at)
+                                           ELSE u.next_attempt_at END,
+                    next_poll_at = u.next_poll_at,
                     findings = COALESCE(u.findings, i.findings), rejection_reason = u.rejection_reason,
                     last_error = u.last_error,
                     submitted_at = CASE WHEN u.mark_submitted THEN COALESCE(u.submitted_at, u.business_at) ELSE i.submitted_at END,

@@ -155,14 +155,13 @@ public final class InMemoryRunnerStore: RunnerStore, @unchecked Sendable {
                     let weight = state.tenants[tenantId]?.weight ?? 0
                     let share = max(1, Int((Double(request.batchSize) * Double(weight) / Double(max(1, totalWeight))).rounded(.up)))
                     // Each kind of work up to the share, in the statement's orders; then the share by id.
-                    let resume = rows.filter { $0.state == .submitting }.sorted { $0.id < $1.id }.prefix(share)
-                    let attempt = rows.filter { $0.state == .pending }
+                    let attempt = rows.filter { $0.state == .pending || $0.state == .submitting }
                         .sorted { ($0.nextAttemptAt ?? .init(microseconds: 0), $0.id) < ($1.nextAttemptAt ?? .init(microseconds: 0), $1.id) }
                         .prefix(share)
                     let poll = rows.filter { $0.state == .inReview }
                         .sorted { ($0.nextPollAt ?? .init(microseconds: 0), $0.id) < ($1.nextPollAt ?? .init(microseconds: 0), $1.id) }
                         .prefix(share)
-                    let every = (Array(resume) + Array(attempt) + Array(poll)).sorted { $0.id < $1.id }
+                    let every = (Array(attempt) + Array(poll)).sorted { $0.id < $1.id }
                     for (index, row) in every.prefix(share).enumerated() {
                         ranked.append((index + 1, UInt64.random(in: 0...UInt64.max), row))
                     }
@@ -229,7 +228,8 @@ public final class InMemoryRunnerStore: RunnerStore, @unchecked Sendable {
                         row.generation = update.generation
                         row.idempotencyKey = update.idempotencyKey
                         row.ticket = update.ticket
-                        row.nextAttemptAt = update.nextAttemptAt
+                        // A submission keeps the due time it was claimed at (the statement's rule).
+                        row.nextAttemptAt = update.to == .submitting ? (row.nextAttemptAt ?? update.businessAt) : update.nextAttemptAt
                         row.nextPollAt = update.nextPollAt
                         row.findingsJSON = update.findingsJSON ?? row.findingsJSON
                         row.rejectionReason = update.rejectionReason
@@ -322,9 +322,8 @@ public final class InMemoryRunnerStore: RunnerStore, @unchecked Sendable {
                 for row in state.rows.values where tenantIds?.contains(row.tenantId) ?? true {
                     if row.leaseOwner == nil {
                         let at: Timestamp? = switch row.state {
-                        case .pending: row.nextAttemptAt
+                        case .pending, .submitting: row.nextAttemptAt
                         case .inReview: row.nextPollAt
-                        case .submitting: Timestamp(microseconds: Int64.min / 2)
                         default: nil
                         }
                         if let at { due = min(due ?? at, at) }
@@ -348,12 +347,12 @@ public final class InMemoryRunnerStore: RunnerStore, @unchecked Sendable {
         state.rows[key]?.leaseToken = nil
     }
 
-    /// Due now: a submission to resume, an attempt or a poll whose time has come (unleased unless told).
+    /// Due now: an attempt or a submission to resume (by the due time it was claimed at), or a poll, whose time
+    /// has come (unleased unless told).
     static func isDue(_ row: Row, now: Timestamp, ignoringLease: Bool) -> Bool {
         guard ignoringLease || row.leaseOwner == nil else { return false }
         switch row.state {
-        case .submitting: return true
-        case .pending: return row.nextAttemptAt.map { $0 <= now } ?? false
+        case .pending, .submitting: return row.nextAttemptAt.map { $0 <= now } ?? false
         case .inReview: return row.nextPollAt.map { $0 <= now } ?? false
         default: return false
         }
