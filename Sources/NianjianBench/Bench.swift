@@ -26,12 +26,12 @@ public struct BenchOptions: Sendable {
     public var seed: UInt64 = 7
     /// memory: the small backlog measured for comparison.
     public var baselineInspections: Int = 10_000
-    /// memory: the worker stops the runner after this long, or this many steps done (a submission, a poll).
-    /// 20,000 is the small backlog's whole night, so both sizes do the same work: what the process holds for
-    /// work done (the in-process console remembers every submission) is then the same, and the comparison is
-    /// about the backlog.
+    /// memory: the worker stops the runner after this long, or this many outcomes written (one per inspection
+    /// here: its first poll, made at once, decides it and is written with its submission). 10,000 is the small
+    /// backlog's whole night, so both sizes do the same work: what the process holds for work done (the
+    /// in-process console remembers every submission) is then the same, and the comparison is about the backlog.
     public var workerSeconds: Double = 15
-    public var workerProcessed: Int = 20_000
+    public var workerProcessed: Int = 10_000
     /// memory: the `nianjian` executable that runs the worker (the current one by default).
     public var workerExecutable: String?
 

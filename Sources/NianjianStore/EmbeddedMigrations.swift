@@ -536,6 +536,11 @@ ALTER TABLE services SET (fillfactor = 80);
 UPDATE inspections SET next_attempt_at = updated_at WHERE state = 'submitting' AND next_attempt_at IS NULL;
 UPDATE inspections SET next_attempt_at = NULL WHERE state NOT IN ('pending', 'submitting') AND next_attempt_at IS NOT NULL;
 UPDATE inspections SET next_poll_at = NULL WHERE state <> 'in_review' AND next_poll_at IS NOT NULL;
+-- Only the states that claim by a due time carry one: the due indexes then hold nothing else, and a claim's
+-- probe for a tenant's due work reads the index alone.
+ALTER TABLE inspections ADD CONSTRAINT inspections_attempt_due_state
+    CHECK (next_attempt_at IS NULL OR state IN ('pending', 'submitting'));
+ALTER TABLE inspections ADD CONSTRAINT inspections_poll_due_state CHECK (next_poll_at IS NULL OR state = 'in_review');
 DROP INDEX inspections_due_attempt, inspections_due_poll, inspections_resume_submit;
 CREATE INDEX inspections_due_attempt ON inspections (tenant_id, next_attempt_at, id) WHERE next_attempt_at IS NOT NULL;
 CREATE INDEX inspections_due_poll ON inspections (tenant_id, next_poll_at, id) WHERE next_poll_at IS NOT NULL;

@@ -20,12 +20,13 @@ public enum InspectionQueries {
             active AS (
                 SELECT t.id, t.weight, t.slug FROM tenants t
                 CROSS JOIN LATERAL (
+                    -- (Only pending and submitting rows have a next_attempt_at, only in_review ones a next_poll_at:
+                    -- CHECK constraints, migration 0008. So these probes read the due indexes alone.)
                     (SELECT 1 FROM inspections i WHERE i.tenant_id = t.id AND i.next_attempt_at <= $1
-                        AND i.state IN ('pending', 'submitting')
                         AND NOT EXISTS (SELECT 1 FROM inspection_leases l WHERE l.tenant_id = i.tenant_id AND l.inspection_id = i.id OFFSET 0)
                         LIMIT 1)
                     UNION ALL
-                    (SELECT 1 FROM inspections i WHERE i.tenant_id = t.id AND i.next_poll_at <= $1 AND i.state = 'in_review'
+                    (SELECT 1 FROM inspections i WHERE i.tenant_id = t.id AND i.next_poll_at <= $1
                         AND NOT EXISTS (SELECT 1 FROM inspection_leases l WHERE l.tenant_id = i.tenant_id AND l.inspection_id = i.id OFFSET 0)
                         LIMIT 1)
                     LIMIT 1) due

@@ -70,7 +70,7 @@ struct BenchCommand: ParsableCommand {
     var workerSeconds = 15.0
 
     @Option(name: .customLong("worker-processed"), help: .hidden)
-    var workerProcessed = 20_000
+    var workerProcessed = 10_000
 
     func validate() throws {
         guard scenario == "memory-worker" || scenario == "soak" || BenchScenarios.names.contains(scenario) else {

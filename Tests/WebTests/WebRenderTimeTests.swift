@@ -29,7 +29,8 @@ import Testing
                     state = CASE id % 10 WHEN 0 THEN 'needs_materials' WHEN 1 THEN 'rejected' WHEN 2 THEN 'in_review' ELSE 'approved' END,
                     rejection_reason = CASE WHEN id % 10 = 1 THEN 'inaccurate_information' END,
                     renewed_until = CASE WHEN id % 10 >= 3 THEN due_on + 365 END, renewal_amount = CASE WHEN id % 10 >= 3 THEN 1200 END,
-                    submitted_at = now() - interval '3 days', decided_at = CASE WHEN id % 10 <> 2 AND id % 10 <> 0 THEN now() END
+                    submitted_at = now() - interval '3 days', decided_at = CASE WHEN id % 10 <> 2 AND id % 10 <> 0 THEN now() END,
+                    next_attempt_at = NULL, next_poll_at = CASE WHEN id % 10 = 2 THEN now() + interval '1 day' END
                  WHERE id % 10 <> 9
                 """)
             _ = try session.query("ANALYZE")
