@@ -95,7 +95,7 @@ extension NightRunner {
             var update = makeUpdate(item, from: current, to: transition.snapshot, plan: plan, event: event.name,
                                     findingsJSON: nil, now: now, release: true)
             if let unwritten { update = update.folded(after: unwritten) }
-            if let poll = pollAtOnce(after: current, transition.snapshot, plan: plan, now: now) {
+            if let poll = pollAtOnce(item, after: current, transition.snapshot, plan: plan, now: now) {
                 // The poll is made in hand, lease kept; the submission's `in_review` is written with its answer.
                 update.releaseLease = false
                 enqueue(WorkItem(claim: item, snapshot: transition.snapshot, file: nil, action: poll, unwritten: update))
@@ -107,14 +107,17 @@ extension NightRunner {
         }
     }
 
-    /// The first poll of a submission, when it is due at once (`poll.first_after` zero) and the run goes on:
-    /// made without writing `in_review` and claiming the inspection again first. The submission's write-ahead
-    /// (`submitting` with its key) is durable; should the run die before the poll's answer is written, the next
-    /// run resubmits with the same key and the console answers with the same ticket.
-    func pollAtOnce(after current: InspectionSnapshot, _ next: InspectionSnapshot, plan: TransitionPlan,
-                    now: Timestamp) -> WorkItem.Action? {
+    /// The first poll of a submission, when it is due at once (`poll.first_after` zero), the tenant's poll would
+    /// start now, and the run goes on: made without writing `in_review` and claiming the inspection again first.
+    /// The submission's write-ahead (`submitting` with its key) is durable; should the run die before the poll's
+    /// answer is written, the next run resubmits with the same key and the console answers with the same ticket.
+    /// A poll that would wait for its tenant's rate limit is not held in hand: the ticket is written at once, so
+    /// a night whose polls are slower than its submits does not pile up unwritten tickets.
+    func pollAtOnce(_ item: ClaimedInspection, after current: InspectionSnapshot, _ next: InspectionSnapshot,
+                    plan: TransitionPlan, now: Timestamp) -> WorkItem.Action? {
         guard !stopping, current.state == .submitting, next.state == .inReview, let ticket = next.ticket,
-              let pollAt = plan.nextPollAt, pollAt <= now else { return nil }
+              let pollAt = plan.nextPollAt, pollAt <= now,
+              lane(for: item).pollWouldStartNow(now: DispatchTime.now().seconds) else { return nil }
         return .poll(ticket: ticket)
     }
 

@@ -157,6 +157,9 @@ final class TenantLane: @unchecked Sendable {
         return nil
     }
 
+    /// A poll pushed now waits behind no other poll and finds a token in its bucket.
+    func pollWouldStartNow(now: Double) -> Bool { polls.isEmpty && pollBucket.secondsUntilToken(now: now) <= 0 }
+
     /// Seconds until a waiting call's bucket has a token.
     func secondsUntilReady(now: Double) -> Double {
         var wait = Double.infinity

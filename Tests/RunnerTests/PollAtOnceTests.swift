@@ -56,31 +56,66 @@ struct PollAtOnceTests {
         #expect(memory.figures().submissions == 40 && calls?.submits == 40 && calls?.polls == 40)
     }
 
-    /// Polls wait for their tenant's bucket (one token, then almost none) when the stop comes: each waiting
-    /// poll's submission is written, `in_review` with its ticket, and its lease given back; nothing is lost.
-    @Test func aStopWhilePollsWaitWritesTheirSubmissions() async throws {
+    /// A poll that would wait for its tenant's rate limit is not held in hand: the submission is written at
+    /// once, `in_review` with its ticket and its lease given back, and the poll waits for a later claim (a stop
+    /// gives that lease back too).
+    @Test func aPollThatWouldWaitForItsRateLimitIsNotHeld() async throws {
         let store = Self.store(inspections: 20)
         let job = testJob { $0.rateLimits.poll = JobDefinition.RateLimit(perSecond: 0.001, burst: 1) }
         let (runner, memory) = Self.runner(store, job)
         async let night = offThePool { try runner.run() }
-        let submitted = try await offThePool { () -> Bool in
+        let settled = try await offThePool { () -> Bool in
             let deadline = Date().addingTimeInterval(60)
             while Date() < deadline {
-                if memory.figures().perAccount["alpha"]?.polls == 1 && memory.figures().submissions == 20 { return true }
+                let rows = store.rows
+                // Written in_review (the poll due now may be claimed again, to wait in its lane).
+                if memory.figures().submissions == 20, rows.filter({ $0.state == .inReview }).count == 19 {
+                    return true
+                }
                 Thread.sleep(forTimeInterval: 0.01)
             }
             return false
         }
-        #expect(submitted)
+        #expect(settled)
         runner.requestStop()
         let summary = try await night
         #expect(summary.status == "interrupted")
         let rows = store.rows
         #expect(rows.allSatisfy { $0.leaseOwner == nil })
         #expect(rows.filter { $0.state == .approved }.count == 1)
+        #expect(memory.figures().perAccount["alpha"]?.polls == 1)
         for row in rows where row.state != .approved {
             #expect(row.state == .inReview && row.ticket != nil && row.nextPollAt != nil && !row.renewed)
             #expect(Self.events(store, row.id) == ["validated pending>submitting", "submitted submitting>in_review"])
+        }
+    }
+
+    /// A stop at an arbitrary moment while one call at a time goes out (polls in hand may wait behind a submit
+    /// for the only slot): nothing stays leased, and every row's events lead from `pending` to its state.
+    @Test(arguments: [3, 8, 15]) func aStopAtAnyMomentLeavesEveryChainWhole(_ stopAfter: Int) async throws {
+        let store = Self.store(inspections: 20)
+        let job = testJob { job in
+            job.concurrency.global = 1
+            job.console.latencyP50Milliseconds = 3
+            job.console.latencyP99Milliseconds = 6
+        }
+        let (runner, memory) = Self.runner(store, job)
+        async let night = offThePool { try runner.run() }
+        _ = try await offThePool { () -> Bool in
+            let deadline = Date().addingTimeInterval(60)
+            while Date() < deadline, memory.figures().submissions < stopAfter { Thread.sleep(forTimeInterval: 0.002) }
+            return true
+        }
+        runner.requestStop()
+        _ = try await night
+        for row in store.rows {
+            #expect(row.leaseOwner == nil, "inspection \(row.id) still leased")
+            let chain = store.events.filter { $0.key.id == row.id }
+            #expect(chain.first.map { $0.from == .pending } ?? (row.state == .pending), "inspection \(row.id)")
+            #expect(zip(chain, chain.dropFirst()).allSatisfy { $0.to == $1.from }, "inspection \(row.id): \(chain)")
+            #expect((chain.last?.to ?? .pending) == row.state, "inspection \(row.id) is \(row.state)")
+            if row.state == .inReview || row.state == .approved { #expect(row.ticket != nil) }
+            #expect(row.renewed == (row.state == .approved))
         }
     }
 }
