@@ -10,9 +10,11 @@ import Logging
 public final class PostgresConnection: @unchecked Sendable {
     // Every mutable field below is touched only on `queue`.
     public let queue: DispatchQueue
-    private var handle: OpaquePointer?
-    private var preparedNames: [String: String] = [:]
-    private var transactionDepth = 0
+    var handle: OpaquePointer?
+    var preparedNames: [String: String] = [:]
+    /// Names prepared statements: never reused on a connection, even for a statement whose preparing failed.
+    private var preparedSerial = 0
+    var transactionDepth = 0
     let connectionString: ConnectionString
     let logger: Logger
 
@@ -81,7 +83,7 @@ public final class PostgresConnection: @unchecked Sendable {
         queue.sync { closeOnQueue() }
     }
 
-    private func closeOnQueue() {
+    func closeOnQueue() {
         if let handle { PQfinish(handle) }
         handle = nil
         preparedNames.removeAll()
@@ -164,7 +166,7 @@ public final class PostgresConnection: @unchecked Sendable {
         return result
     }
 
-    fileprivate func execute(_ sql: String, _ binds: [PostgresBind], prepare: Bool) throws -> PostgresResult {
+    func execute(_ sql: String, _ binds: [PostgresBind], prepare: Bool) throws -> PostgresResult {
         dispatchPrecondition(condition: .onQueue(queue))
         guard let handle else { throw PostgresError(kind: .usage, message: "connection is closed") }
         let result: OpaquePointer?
@@ -175,7 +177,7 @@ public final class PostgresConnection: @unchecked Sendable {
             if let existing = preparedNames[sql] {
                 name = existing
             } else {
-                name = "nj_\(preparedNames.count + 1)"
+                name = nextPreparedName()
                 let prepared = PQprepare(handle, name, sql, Int32(binds.count), nil)
                 defer { PQclear(prepared) }
                 do {
@@ -207,7 +209,12 @@ public final class PostgresConnection: @unchecked Sendable {
         return PostgresResult(handle: result)
     }
 
-    private func check(_ result: OpaquePointer?, sql: String) throws {
+    func nextPreparedName() -> String {
+        preparedSerial += 1
+        return "nj_\(preparedSerial)"
+    }
+
+    func check(_ result: OpaquePointer?, sql: String) throws {
         let status = result.map { PQresultStatus($0) } ?? PGRES_FATAL_ERROR
         switch status {
         case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_COPY_IN, PGRES_EMPTY_QUERY:
@@ -217,7 +224,7 @@ public final class PostgresConnection: @unchecked Sendable {
         }
     }
 
-    private func makeError(_ result: OpaquePointer?, sql: String?) -> PostgresError {
+    func makeError(_ result: OpaquePointer?, sql: String?) -> PostgresError {
         func field(_ code: UInt8) -> String? {
             guard let result, let pointer = PQresultErrorField(result, Int32(code)) else { return nil }
             return connectionString.redact(String(cString: pointer))

@@ -1,4 +1,5 @@
 import NianjianPostgres
+import NianjianStore
 
 /// The job file's `database:` section: the limits every session of the run sets, and whether sessions may keep
 /// named prepared statements (off behind PgBouncer in transaction pooling).
@@ -13,6 +14,9 @@ public struct JobDatabaseSettings: Sendable, Hashable {
     public var lockTimeoutSeconds = 30.0
     public var idleInTransactionTimeoutSeconds = 120.0
     public var preparedStatements = true
+    /// `per_tenant` for a database distributed by tenant (Citus): each tenant's claim and write-back its own
+    /// statement, pipelined. `combined` (the default) is fastest on one server.
+    public var routing = StatementRouting.combined
 
     public init() {}
 
@@ -25,5 +29,5 @@ public struct JobDatabaseSettings: Sendable, Hashable {
     }
 
     static let keys = ["statement_timeout_seconds", "lock_timeout_seconds", "idle_in_transaction_timeout_seconds",
-                       "prepared_statements"]
+                       "prepared_statements", "routing"]
 }

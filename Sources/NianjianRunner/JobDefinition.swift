@@ -2,6 +2,7 @@ import Foundation
 import NianjianConsole
 import NianjianDomain
 import NianjianMockConsole
+import NianjianStore
 import Yams
 
 /// What a nightly run does (a `Jobs/*.yml` file): its limits, retry and poll policy, leases, batches and
@@ -263,6 +264,13 @@ private struct JobReader {
                     case "lock_timeout_seconds": job.database.lockTimeoutSeconds = try number(node, "database.\(sub)", min: 0, max: 86_400)
                     case "idle_in_transaction_timeout_seconds":
                         job.database.idleInTransactionTimeoutSeconds = try number(node, "database.\(sub)", min: 0, max: 86_400)
+                    case "routing":
+                        let name = try text(node, "database.routing")
+                        guard let routing = StatementRouting(rawValue: name) else {
+                            throw fail(node, "database.routing must be combined or per_tenant, not \(Self.shown(node))",
+                                       "database.routing 必须是 combined 或 per_tenant，而不是 \(Self.shown(node))")
+                        }
+                        job.database.routing = routing
                     default: job.database.preparedStatements = try bool(node, "database.prepared_statements")
                     }
                 }

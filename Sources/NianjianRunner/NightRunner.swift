@@ -122,7 +122,7 @@ public final class NightRunner: @unchecked Sendable {
 
     public convenience init(database: Database, console: any ConsoleAdapter, clock: any BusinessClock, options: RunOptions,
                             logger: Logger = Logger(label: "nianjian.runner")) {
-        self.init(store: PostgresRunnerStore(database), console: console, clock: clock, options: options, logger: logger)
+        self.init(store: PostgresRunnerStore(database, routing: options.job.database.routing), console: console, clock: clock, options: options, logger: logger)
     }
 
     public init(store: any RunnerStore, console: any ConsoleAdapter, clock: any BusinessClock, options: RunOptions,

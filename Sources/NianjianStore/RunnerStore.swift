@@ -55,21 +55,24 @@ public protocol RunnerStore: Sendable {
 /// `InspectionQueries` and `RunQueries`.
 public struct PostgresRunnerStore: RunnerStore {
     public let database: Database
+    /// One statement per claim and write-back, or one per tenant (for a database distributed by tenant).
+    public let routing: StatementRouting
 
-    public init(_ database: Database) { self.database = database }
+    public init(_ database: Database, routing: StatementRouting = .combined) { self.database = database; self.routing = routing }
 
     public func perform<T>(_ body: @escaping @Sendable (any RunnerStoreSession) throws -> T,
                            completion: @escaping @Sendable (Result<T, any Error>) -> Void) {
-        database.pool.withConnection({ try body(PostgresRunnerSession(session: $0)) }, completion: completion)
+        database.pool.withConnection({ try body(PostgresRunnerSession(session: $0, routing: routing)) }, completion: completion)
     }
 
     public func performBlocking<T>(_ body: @escaping @Sendable (any RunnerStoreSession) throws -> T) throws -> T {
-        try database.runBlocking { try body(PostgresRunnerSession(session: $0)) }
+        try database.runBlocking { try body(PostgresRunnerSession(session: $0, routing: routing)) }
     }
 }
 
 struct PostgresRunnerSession: RunnerStoreSession {
     let session: PostgresSession
+    let routing: StatementRouting
 
     func loadTenants(slugs: [String]?) throws -> (found: [TenantRunSettings], unknown: [String]) {
         try RunQueries.loadTenants(session, slugs: slugs)
@@ -84,7 +87,7 @@ struct PostgresRunnerSession: RunnerStoreSession {
     }
 
     func claim(_ request: ClaimRequest) throws -> [ClaimedInspection] {
-        try InspectionQueries.claimDue(session, request)
+        try InspectionQueries.claimDue(session, request, routing: routing)
     }
 
     func adoptLeases(owner: String, knownTokens: [Int64], leaseSeconds: Double) throws -> [ClaimedInspection] {
@@ -97,7 +100,7 @@ struct PostgresRunnerSession: RunnerStoreSession {
 
     @discardableResult
     func writeBack(_ updates: [InspectionUpdate], actor: String, runId: Int64?) throws -> Set<InspectionKey> {
-        try InspectionQueries.writeBack(session, updates, actor: actor, runId: runId)
+        try InspectionQueries.writeBack(session, updates, actor: actor, runId: runId, routing: routing)
     }
 
     @discardableResult

@@ -1,20 +1,53 @@
 import NianjianDomain
 import NianjianPostgres
 
-/// The runner's write-back: a batch of outcomes in one statement, fenced by lease tokens.
+/// The runner's write-back: a batch of outcomes in one transaction, fenced by lease tokens.
 extension InspectionQueries {
-    /// Writes a batch of outcomes in one statement (one transaction): each inspection's new state, its
-    /// event, and for approvals the service renewal. A row whose lease token or state no longer matches (its
-    /// lease expired and another runner took it) is left alone: fencing. Returns the keys that were written
-    /// (a retried batch that had committed reports its rows as written).
+    /// Writes a batch of outcomes (one transaction): each inspection's new state, its event, and for approvals
+    /// the service renewal. A row whose lease token or state no longer matches (its lease expired and another
+    /// runner took it) is left alone: fencing. Returns the keys that were written (a retried batch that had
+    /// committed reports its rows as written). `combined`: one statement; `perTenant`: one statement per tenant,
+    /// each naming its tenant on every table, pipelined in one round trip.
     @discardableResult
     public static func writeBack(_ session: PostgresSession, _ updates: [InspectionUpdate], actor: String,
-                                 runId: Int64?) throws -> Set<InspectionKey> {
+                                 runId: Int64?, routing: StatementRouting = .combined) throws -> Set<InspectionKey> {
         guard !updates.isEmpty else { return [] }
         // Rows are locked in key order, so concurrent writers cannot deadlock on each other.
         let updates = updates.sorted { $0.key < $1.key }
-        let earlier = updates.flatMap { update in update.earlierEvents.map { (key: update.key, event: $0) } }
-        let result = try session.query("""
+        let results: [PostgresResult]
+        switch routing {
+        case .combined:
+            results = [try session.query(combinedWriteBackStatement, writeBackBinds(updates, actor: actor, runId: runId))]
+        case .perTenant:
+            // Sorted by key, so each tenant's updates are one run of the array (and tenants are locked in order).
+            var groups: [ArraySlice<InspectionUpdate>] = []
+            var start = updates.startIndex
+            for index in updates.indices.dropFirst() where updates[index].key.tenantId != updates[start].key.tenantId {
+                groups.append(updates[start..<index]); start = index
+            }
+            groups.append(updates[start...])
+            results = try session.pipeline(groups.map { group in
+                PipelineStatement(perTenantWriteBackStatement,
+                                  writeBackBinds(Array(group), actor: actor, runId: runId) + [.init(group[group.startIndex].key.tenantId)])
+            })
+        }
+        var written = Set<InspectionKey>()
+        for result in results {
+            for index in 0..<result.rowCount {
+                written.insert(InspectionKey(tenantId: try result[index].requireInt64(0), id: try result[index].requireInt64(1)))
+            }
+        }
+        return written
+    }
+
+    static let combinedWriteBackStatement = writeBackStatement(oneTenant: false)
+    /// $32: the one tenant every row of the batch belongs to, named on every table the statement touches.
+    static let perTenantWriteBackStatement = writeBackStatement(oneTenant: true)
+
+    private static func writeBackStatement(oneTenant: Bool) -> String {
+        func tenantIs(_ alias: String) -> String { oneTenant ? " AND \(alias).tenant_id = $32::bigint" : "" }
+        func tenant(_ alias: String) -> String { oneTenant ? "$32::bigint" : "\(alias).tenant_id" }
+        return """
             WITH input AS (
                 SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::int[], $7::int[],
                                      $8::text[], $9::text[], $10::timestamptz[], $11::timestamptz[], $12::jsonb[], $13::text[],
@@ -31,6 +64,7 @@ extension InspectionQueries {
             held AS (
                 SELECT u.* FROM input u
                   JOIN inspection_leases l ON l.tenant_id = u.tenant_id AND l.inspection_id = u.id AND l.token = u.lease_token
+                 WHERE true\(tenantIs("l"))
                  ORDER BY u.tenant_id, u.id
                    FOR UPDATE OF l
             ),
@@ -55,31 +89,31 @@ extension InspectionQueries {
                   -- The service's term and amount only for approvals (OFFSET 0 keeps the test a gate before the probes).
                   FROM held u LEFT JOIN LATERAL (
                       SELECT s.term_months, s.renewal_amount FROM services s
-                       WHERE u.to_state = 'approved' AND s.tenant_id = u.tenant_id
-                         AND s.id = (SELECT x.service_id FROM inspections x WHERE x.tenant_id = u.tenant_id AND x.id = u.id)
+                       WHERE u.to_state = 'approved' AND s.tenant_id = u.tenant_id\(tenantIs("s"))
+                         AND s.id = (SELECT x.service_id FROM inspections x WHERE x.tenant_id = u.tenant_id\(tenantIs("x")) AND x.id = u.id)
                       OFFSET 0) s ON true
-                 WHERE i.tenant_id = u.tenant_id AND i.id = u.id AND i.state = u.from_state
+                 WHERE i.tenant_id = u.tenant_id\(tenantIs("i")) AND i.id = u.id AND i.state = u.from_state
                 RETURNING i.tenant_id, i.id, i.service_id, i.state, i.due_on, i.renewed_until, i.renewal_amount,
                           u.release, u.business_at, u.event_kind, u.event_from, u.detail
             ),
             released AS (
                 DELETE FROM inspection_leases l USING updated d
-                 WHERE d.release AND l.tenant_id = d.tenant_id AND l.inspection_id = d.id
+                 WHERE d.release AND l.tenant_id = d.tenant_id\(tenantIs("l")) AND l.inspection_id = d.id
             ),
             -- The events of transitions folded into this write come first: Append runs its parts in order, so
             -- their ids are lower than the last transition's.
             events AS (
                 INSERT INTO inspection_events (tenant_id, inspection_id, business_at, actor, kind, from_state, to_state, detail, run_id)
-                SELECT e.tenant_id, e.id, e.business_at, $21::text, e.kind, e.from_state, e.to_state, e.detail, $22::bigint
+                SELECT \(tenant("e")), e.id, e.business_at, $21::text, e.kind, e.from_state, e.to_state, e.detail, $22::bigint
                   FROM unnest($25::bigint[], $26::bigint[], $27::text[], $28::text[], $29::text[], $30::jsonb[], $31::timestamptz[])
                        AS e(tenant_id, id, kind, from_state, to_state, detail, business_at)
                  WHERE (e.tenant_id, e.id) IN (SELECT d.tenant_id, d.id FROM updated d)
                 UNION ALL
-                SELECT d.tenant_id, d.id, d.business_at, $21::text, d.event_kind, d.event_from, d.state, d.detail, $22::bigint FROM updated d
+                SELECT \(tenant("d")), d.id, d.business_at, $21::text, d.event_kind, d.event_from, d.state, d.detail, $22::bigint FROM updated d
             ),
             renewals AS (
                 INSERT INTO service_renewals (tenant_id, inspection_id, service_id, previous_until, renewed_until, amount)
-                SELECT d.tenant_id, d.id, d.service_id, d.due_on, d.renewed_until, d.renewal_amount
+                SELECT \(tenant("d")), d.id, d.service_id, d.due_on, d.renewed_until, d.renewal_amount
                   FROM updated d WHERE d.state = 'approved'
                 ON CONFLICT DO NOTHING
                 RETURNING tenant_id, service_id, renewed_until
@@ -87,7 +121,7 @@ extension InspectionQueries {
             renewed AS (
                 UPDATE services s SET expires_on = GREATEST(s.expires_on, r.renewed_until),
                                       renewed_count = s.renewed_count + 1, updated_at = now()
-                  FROM renewals r WHERE s.tenant_id = r.tenant_id AND s.id = r.service_id
+                  FROM renewals r WHERE s.tenant_id = r.tenant_id\(tenantIs("s")) AND s.id = r.service_id
             )
             SELECT tenant_id, id FROM updated
             UNION ALL
@@ -97,37 +131,37 @@ extension InspectionQueries {
             -- row written and nothing is probed), each by its primary key (LIMIT keeps the lookup a probe: a hash
             -- join here read the whole table on every write-back).
             SELECT u.tenant_id, u.id FROM input u
-              CROSS JOIN LATERAL (SELECT 1 FROM inspections i WHERE i.tenant_id = u.tenant_id AND i.id = u.id
+              CROSS JOIN LATERAL (SELECT 1 FROM inspections i WHERE i.tenant_id = u.tenant_id\(tenantIs("i")) AND i.id = u.id
                                      AND i.state = u.to_state LIMIT 1) already
              WHERE u.from_state <> u.to_state
                AND (u.tenant_id, u.id) NOT IN (SELECT d.tenant_id, d.id FROM updated d)
                -- Given back: our lease is gone (the row may already be leased again, by the next claim of the
                -- poll it is due for). Kept: our lease is still there.
                AND CASE WHEN u.release
-                        THEN NOT EXISTS (SELECT 1 FROM inspection_leases l WHERE l.tenant_id = u.tenant_id AND l.inspection_id = u.id
+                        THEN NOT EXISTS (SELECT 1 FROM inspection_leases l WHERE l.tenant_id = u.tenant_id\(tenantIs("l")) AND l.inspection_id = u.id
                                             AND l.token = u.lease_token)
-                        ELSE EXISTS (SELECT 1 FROM inspection_leases l WHERE l.tenant_id = u.tenant_id AND l.inspection_id = u.id
+                        ELSE EXISTS (SELECT 1 FROM inspection_leases l WHERE l.tenant_id = u.tenant_id\(tenantIs("l")) AND l.inspection_id = u.id
                                         AND l.token = u.lease_token) END
-            """, [
-                .intArray(updates.map(\.key.tenantId)), .intArray(updates.map(\.key.id)), .intArray(updates.map(\.leaseToken)),
-                .textArray(updates.map(\.from.rawValue)), .textArray(updates.map(\.to.rawValue)),
-                .intArray(updates.map(\.attempts)), .intArray(updates.map(\.generation)),
-                .textArray(updates.map(\.idempotencyKey)), .textArray(updates.map(\.ticket)),
-                .textArray(updates.map { $0.nextAttemptAt?.description }), .textArray(updates.map { $0.nextPollAt?.description }),
-                .textArray(updates.map(\.findingsJSON)), .textArray(updates.map { $0.rejectionReason?.rawValue }),
-                .textArray(updates.map(\.lastError)), .textArray(updates.map { $0.releaseLease ? "t" : "f" }),
-                .textArray(updates.map(\.eventKind)), .textArray(updates.map(\.eventDetailJSON)),
-                .textArray(updates.map(\.businessAt.description)), .textArray(updates.map { $0.markSubmitted ? "t" : "f" }),
-                .textArray(updates.map { $0.markDecided ? "t" : "f" }), .text(actor), PostgresBind(runId),
-                .textArray(updates.map(\.eventFrom.rawValue)), .textArray(updates.map { $0.submittedAt?.description }),
-                .intArray(earlier.map(\.key.tenantId)), .intArray(earlier.map(\.key.id)), .textArray(earlier.map(\.event.kind)),
-                .textArray(earlier.map(\.event.from.rawValue)), .textArray(earlier.map(\.event.to.rawValue)),
-                .textArray(earlier.map(\.event.detailJSON)), .textArray(earlier.map(\.event.businessAt.description)),
-            ])
-        var written = Set<InspectionKey>()
-        for index in 0..<result.rowCount {
-            written.insert(InspectionKey(tenantId: try result[index].requireInt64(0), id: try result[index].requireInt64(1)))
-        }
-        return written
+            """
+    }
+
+    private static func writeBackBinds(_ updates: [InspectionUpdate], actor: String, runId: Int64?) -> [PostgresBind] {
+        let earlier = updates.flatMap { update in update.earlierEvents.map { (key: update.key, event: $0) } }
+        return [
+            .intArray(updates.map(\.key.tenantId)), .intArray(updates.map(\.key.id)), .intArray(updates.map(\.leaseToken)),
+            .textArray(updates.map(\.from.rawValue)), .textArray(updates.map(\.to.rawValue)),
+            .intArray(updates.map(\.attempts)), .intArray(updates.map(\.generation)),
+            .textArray(updates.map(\.idempotencyKey)), .textArray(updates.map(\.ticket)),
+            .textArray(updates.map { $0.nextAttemptAt?.description }), .textArray(updates.map { $0.nextPollAt?.description }),
+            .textArray(updates.map(\.findingsJSON)), .textArray(updates.map { $0.rejectionReason?.rawValue }),
+            .textArray(updates.map(\.lastError)), .textArray(updates.map { $0.releaseLease ? "t" : "f" }),
+            .textArray(updates.map(\.eventKind)), .textArray(updates.map(\.eventDetailJSON)),
+            .textArray(updates.map(\.businessAt.description)), .textArray(updates.map { $0.markSubmitted ? "t" : "f" }),
+            .textArray(updates.map { $0.markDecided ? "t" : "f" }), .text(actor), PostgresBind(runId),
+            .textArray(updates.map(\.eventFrom.rawValue)), .textArray(updates.map { $0.submittedAt?.description }),
+            .intArray(earlier.map(\.key.tenantId)), .intArray(earlier.map(\.key.id)), .textArray(earlier.map(\.event.kind)),
+            .textArray(earlier.map(\.event.from.rawValue)), .textArray(earlier.map(\.event.to.rawValue)),
+            .textArray(earlier.map(\.event.detailJSON)), .textArray(earlier.map(\.event.businessAt.description)),
+        ]
     }
 }

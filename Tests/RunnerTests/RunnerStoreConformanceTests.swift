@@ -28,12 +28,17 @@ struct StoreKind: Sendable, CustomStringConvertible {
     let description: String
     let make: @Sendable (_ tenants: [(slug: String, weight: Int, due: Int)]) throws -> StoreHarness
 
-    static let postgres = StoreKind(description: "postgres") { tenants in
+    static let postgres = postgres(routing: .combined)
+
+    /// PostgreSQL with the claim and write-back split into one statement per tenant (for Citus).
+    static let postgresPerTenant = postgres(routing: .perTenant)
+
+    static func postgres(routing: StatementRouting) -> StoreKind { StoreKind(description: "postgres \(routing.rawValue)") { tenants in
         let handle = try TestDatabase.fresh()
         let db = handle.open()
         let ids = try Scenario.load(db, tenants: tenants.map { .init(slug: $0.slug, companies: $0.due, weight: $0.weight) })
         return StoreHarness(
-            store: PostgresRunnerStore(db), ids: ids,
+            store: PostgresRunnerStore(db, routing: routing), ids: ids,
             eventCount: { try Scenario.scalar(db, "SELECT count(*) FROM inspection_events WHERE kind = $1", [.text($0)]) },
             renewalCount: { try Scenario.scalar(db, "SELECT count(*) FROM service_renewals") },
             row: { key in
@@ -59,7 +64,7 @@ struct StoreKind: Sendable, CustomStringConvertible {
                 }
             },
             close: { db.close(); handle.drop() })
-    }
+    } }
 
     static let inMemory = StoreKind(description: "in-memory") { tenants in
         let store = InMemoryRunnerStore()
@@ -90,7 +95,7 @@ struct StoreKind: Sendable, CustomStringConvertible {
             close: {})
     }
 
-    static let all: [StoreKind] = [.postgres, .inMemory]
+    static let all: [StoreKind] = [.postgres, .postgresPerTenant, .inMemory]
 }
 
 enum RunnerStoreTestError: Error { case missing(InspectionKey) }
@@ -264,5 +269,59 @@ struct RunnerStoreConformanceTests {
                                                      "approved in_review>approved"])
         }
         #expect(try harness.renewalCount() == 2)
+    }
+}
+
+/// The claim's shares and write-backs across tenants: what the claim by tenant must keep of the combined one.
+@Suite("runner store conformance: tenants")
+struct RunnerStoreTenantConformanceTests {
+    /// Shares are among the tenants with work due: one with none takes nothing from the others.
+    @Test(arguments: StoreKind.all) func tenantsWithNothingDueTakeNoShare(_ kind: StoreKind) async throws {
+        let harness = try kind.make([("few", 1, 2), ("many", 1, 20), ("none", 1, 0)])
+        defer { harness.close() }
+        let claimed = try await harness.store.call { try $0.claim(request("r1", batch: 10)) }
+        #expect(claimed.filter { $0.tenantId == harness.ids["few"] }.count == 2)
+        #expect(claimed.filter { $0.tenantId == harness.ids["many"] }.count == 5)
+        #expect(claimed.allSatisfy { $0.tenantId != harness.ids["none"] })
+        #expect(Set(claimed.map(\.tenantSlug)) == ["few", "many"])
+    }
+
+    /// Many tenants, a small batch: every tenant's first row before anyone's second.
+    @Test(arguments: StoreKind.all) func aSmallBatchGivesEachTenantOneRowFirst(_ kind: StoreKind) async throws {
+        let harness = try kind.make((1...6).map { ("t\($0)", 1, 5) })
+        defer { harness.close() }
+        let claimed = try await harness.store.call { try $0.claim(request("r1", batch: 4)) }
+        #expect(claimed.count == 4)
+        #expect(Set(claimed.map(\.tenantId)).count == 4)
+        let second = try await harness.store.call { try $0.claim(request("r1", batch: 20)) }
+        #expect(Set(second.map(\.tenantId)).count == 6)
+    }
+
+    /// One write-back holding several tenants' outcomes writes each row, its event and its renewal.
+    @Test(arguments: StoreKind.all) func aWriteBackAcrossTenantsWritesEveryRow(_ kind: StoreKind) async throws {
+        let harness = try kind.make([("a", 1, 4), ("b", 2, 4), ("c", 1, 4)])
+        defer { harness.close() }
+        let claimed = try await harness.store.call { try $0.claim(request("r1", batch: 40)) }
+        #expect(claimed.count == 12)
+        let updates = claimed.map { update($0, to: .submitting, key: "key-\($0.tenantId)-\($0.id)") }
+        let written = try await harness.store.call { try $0.writeBack(updates, actor: "test", runId: nil) }
+        #expect(written == Set(claimed.map(\.key)))
+        for item in claimed {
+            #expect(try harness.row(item.key) == RowView(state: .submitting, key: "key-\(item.tenantId)-\(item.id)", leased: true))
+        }
+        #expect(try harness.eventCount("validated") == 12)
+        // Fenced per row: a stale token in one tenant's part leaves that row alone and writes the others.
+        var next = claimed.map { item in
+            var approval = update(item, to: .approved, key: "key-\(item.tenantId)-\(item.id)", release: true, kind: "approved")
+            approval.from = .submitting
+            return approval
+        }
+        next[0].leaseToken &+= 1
+        let approvals = next
+        let approved = try await harness.store.call { try $0.writeBack(approvals, actor: "test", runId: nil) }
+        #expect(approved.count == 11)
+        #expect(!approved.contains(claimed[0].key))
+        #expect(try harness.renewalCount() == 11)
+        #expect(try harness.row(claimed[0].key).state == .submitting)
     }
 }
