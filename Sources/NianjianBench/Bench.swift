@@ -23,6 +23,9 @@ public struct BenchOptions: Sendable {
     public var batch: Int?
     /// Connections in the runner's pool.
     public var connections: Int = 4
+    /// The runner's statement routing (`database.routing`): `per_tenant` measures the shape a database
+    /// distributed by tenant needs, on this one server.
+    public var routing = StatementRouting.combined
     public var seed: UInt64 = 7
     /// memory: the small backlog measured for comparison.
     public var baselineInspections: Int = 10_000
@@ -176,6 +179,7 @@ enum Bench {
         job.batch.flushMilliseconds = 5
         job.lease.seconds = 30
         job.lease.heartbeatSeconds = 10
+        job.database.routing = options.routing
         var console = MockConsoleSettings()
         console.seed = options.seed
         console.reviewBusinessDays = 0

@@ -20,8 +20,13 @@ extension PostgresSession {
     /// Outside a transaction the statements form the implicit transaction that ends at the pipeline's sync;
     /// inside `transaction { }` they join it. Without reliable sessions (transaction pooling) the settings
     /// travel with the pipeline, as they do with every transaction.
-    public func pipeline(_ statements: [PipelineStatement]) throws -> [PostgresResult] {
-        try connection.pipeline(statements)
+    ///
+    /// `localSettings` (name, value) hold for this transaction only (`SET LOCAL`, which makes it an explicit
+    /// one; inside `transaction { }`, for the rest of that transaction). Names and values are the caller's
+    /// constants, never user text.
+    public func pipeline(_ statements: [PipelineStatement],
+                         localSettings: [(name: String, value: String)] = []) throws -> [PostgresResult] {
+        try connection.pipeline(statements, localSettings: localSettings)
     }
 }
 
@@ -33,15 +38,16 @@ extension PostgresConnection {
         case framing
     }
 
-    func pipeline(_ statements: [PipelineStatement]) throws -> [PostgresResult] {
+    func pipeline(_ statements: [PipelineStatement], localSettings: [(name: String, value: String)]) throws -> [PostgresResult] {
         dispatchPrecondition(condition: .onQueue(queue))
         guard !statements.isEmpty else { return [] }
         guard let handle else { throw PostgresError(kind: .usage, message: "connection is closed") }
         let settings = connectionString.settings
         // Without a session to rely on, an explicit transaction carries the settings (SET LOCAL), one message each:
         // a pipeline sends the extended protocol, which takes one statement per message.
-        let explicit = !settings.preparedStatements && transactionDepth == 0
-        let framing = explicit ? ["BEGIN"] + settings.assignments.map { "SET LOCAL \($0.name) TO \($0.value)" } : []
+        let carried = (settings.preparedStatements ? [] : settings.assignments) + localSettings
+        let explicit = !carried.isEmpty && transactionDepth == 0
+        let framing = (explicit ? ["BEGIN"] : []) + carried.map { "SET LOCAL \($0.name) TO \($0.value)" }
         guard PQenterPipelineMode(handle) == 1 else { throw makeError(nil, sql: nil) }
         var answers: [Answer] = []
         func sendFailed(_ sql: String) -> PostgresError {

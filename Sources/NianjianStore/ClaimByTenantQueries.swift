@@ -1,18 +1,22 @@
+import Foundation
 import NianjianDomain
 import NianjianPostgres
 
 /// The claim by tenant (`StatementRouting.perTenant`): every statement that touches a tenant's rows names that
 /// one tenant, so a database distributed by `tenant_id` (Citus) routes it to one shard, and no statement takes
-/// `FOR UPDATE SKIP LOCKED` across shards. Three round trips: the tenants, which of them have work due (one
-/// probe each, pipelined), and each due tenant's share (one claim each, pipelined, in one transaction).
+/// `FOR UPDATE SKIP LOCKED` across shards. Three round trips: the tenants, which of the next in turn have work
+/// due (one probe each, pipelined), and each of those tenants' share (one claim each, pipelined, in one
+/// transaction). Each claim serves a window of tenants (a share of at least `perTenantMinimumShare` rows
+/// each) and the next claim the tenants after it: every tenant's turn comes within a few claims.
 extension InspectionQueries {
     /// $1 tenant ids or NULL (every tenant).
     static let claimTenantsStatement = """
         SELECT id, weight, slug FROM tenants WHERE ($1::bigint[] IS NULL OR id = ANY($1::bigint[])) ORDER BY id
         """
 
-    /// Whether one tenant has work due. $1 tenant, $2 business now. (Planned each time, like the claims:
-    /// a plan cached while the lease table was empty would read all of it for every candidate row.)
+    /// Whether one tenant has work due. $1 tenant, $2 business now. (Prepared, unlike the claims: a plan cached
+    /// while the lease table was small may read it whole for a candidate row, but a probe stops at the first
+    /// unleased due row, so that costs a few pages, less than planning the probe each time.)
     static let tenantDueProbeStatement = """
         SELECT EXISTS (SELECT 1 FROM inspections i WHERE i.tenant_id = $1 AND i.next_attempt_at <= $2
                           AND NOT EXISTS (SELECT 1 FROM inspection_leases l WHERE l.tenant_id = $1 AND l.inspection_id = i.id OFFSET 0))
@@ -58,7 +62,12 @@ extension InspectionQueries {
     /// The run's heartbeat, which the combined claim carries along (`runs` is not a tenant's table).
     static let claimHeartbeatStatement = "UPDATE runs SET heartbeat_at = now() WHERE runner_id = $1 AND status = 'running'"
 
-    static func claimByTenant(_ session: PostgresSession, _ request: ClaimRequest) throws -> (claimed: [ClaimedInspection], picked: Int) {
+    /// The fewest rows a tenant's share of a claim by tenant carries (unless the batch is smaller): below it,
+    /// the per-statement cost outweighs the rows (1 ms of server time per tenant statement on PostgreSQL 15).
+    public static let perTenantMinimumShare = 16
+
+    static func claimByTenant(_ session: PostgresSession, _ request: ClaimRequest,
+                              rotation: TenantRotation) throws -> (claimed: [ClaimedInspection], picked: Int) {
         let tenantIds: PostgresBind = request.tenantIds.map { PostgresBind.intArray($0) } ?? .null
         let tenantRows = try session.query(claimTenantsStatement, [tenantIds])
         var tenants: [(id: Int64, weight: Int, slug: String)] = []
@@ -66,20 +75,25 @@ extension InspectionQueries {
             let row = tenantRows[index]
             tenants.append((try row.requireInt64(0), try row.requireInt(1), try row.requireString(2)))
         }
-        guard !tenants.isEmpty else { return ([], 0) }
+        // This claim's window: the next tenants in turn that have work due, probed a window's worth at a time.
+        let ordered = ClaimShares.rotation(tenants, id: \.id, after: rotation.after)
+        let window = ClaimShares.windowSize(batch: request.batchSize, minimumShare: perTenantMinimumShare)
         let now = PostgresBind.text(request.now.description)
-        let probes = try session.pipeline(tenants.map {
-            PipelineStatement(tenantDueProbeStatement, [.init($0.id), now], plannedEachTime: true)
-        })
-        var due: [(id: Int64, weight: Int)] = []
-        var slugs: [Int64: String] = [:]
-        for (tenant, probe) in zip(tenants, probes) where probe.rowCount > 0 && probe[0].string(0) == "t" {
-            due.append((tenant.id, tenant.weight))
-            slugs[tenant.id] = tenant.slug
+        var due: [(id: Int64, weight: Int, slug: String)] = []
+        var probed = 0
+        while due.count < window && probed < ordered.count {
+            let chunk = ordered[probed..<min(ordered.count, probed + window)]
+            probed = chunk.endIndex
+            let probes = try session.pipeline(chunk.map { PipelineStatement(tenantDueProbeStatement, [.init($0.id), now]) })
+            for (tenant, probe) in zip(chunk, probes) where probe.rowCount > 0 && probe[0].string(0) == "t" && due.count < window {
+                due.append(tenant)
+            }
         }
+        guard let last = due.last else { return ([], 0) }
+        rotation.after = last.id
         var generator = SystemRandomNumberGenerator()
-        let shares = ClaimShares.split(batch: request.batchSize, among: due, using: &generator)
-        guard !shares.isEmpty else { return ([], 0) }
+        let shares = ClaimShares.split(batch: request.batchSize, among: due.map { ($0.id, $0.weight) }, using: &generator)
+        let slugs = Dictionary(due.map { ($0.id, $0.slug) }, uniquingKeysWith: { first, _ in first })
         let token = PostgresBind(newLeaseToken())
         var statements = shares.map { share in
             PipelineStatement(tenantClaimStatement, [.init(share.id), now, .init(share.share), .text(request.owner),
@@ -88,5 +102,18 @@ extension InspectionQueries {
         }
         statements.append(PipelineStatement(claimHeartbeatStatement, [.text(request.owner)]))
         return try decodeClaim(Array(session.pipeline(statements).dropLast()))
+    }
+}
+
+/// Where one store's claims by tenant are in their turn through the tenants (the last tenant served).
+public final class TenantRotation: @unchecked Sendable {
+    private let lock = NSLock()
+    private var last: Int64 = 0
+
+    public init() {}
+
+    var after: Int64 {
+        get { lock.withLock { last } }
+        set { lock.withLock { last = newValue } }
     }
 }

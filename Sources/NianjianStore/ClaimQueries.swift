@@ -99,13 +99,13 @@ extension InspectionQueries {
     /// the three kinds of work (submissions to resume, pending attempts, polls), skipping rows other
     /// runners hold (`FOR UPDATE SKIP LOCKED`). Every claimed row gets a lease and a new fencing token.
     public static func claimDue(_ session: PostgresSession, _ request: ClaimRequest,
-                                routing: StatementRouting = .combined) throws -> [ClaimedInspection] {
+                                routing: StatementRouting = .combined, rotation: TenantRotation = TenantRotation()) throws -> [ClaimedInspection] {
         var claimed: [ClaimedInspection] = []
         var request = request
         // Another round only when a concurrent claimer won rows this one picked (each round sees the leases
         // committed before it began, so rounds are bounded by the claimers racing for the same rows).
         for _ in 0..<16 where request.batchSize > 0 {
-            let round = try claimOnce(session, request, routing: routing)
+            let round = try claimOnce(session, request, routing: routing, rotation: rotation)
             claimed += round.claimed
             if round.picked == round.claimed.count { break }
             request.batchSize -= round.claimed.count
@@ -115,13 +115,13 @@ extension InspectionQueries {
 
     /// One round of the claim: what it leased, and how many rows it picked (more than it leased when another
     /// claimer committed leases on some of them meanwhile).
-    static func claimOnce(_ session: PostgresSession, _ request: ClaimRequest,
-                          routing: StatementRouting = .combined) throws -> (claimed: [ClaimedInspection], picked: Int) {
+    static func claimOnce(_ session: PostgresSession, _ request: ClaimRequest, routing: StatementRouting = .combined,
+                          rotation: TenantRotation = TenantRotation()) throws -> (claimed: [ClaimedInspection], picked: Int) {
         switch routing {
         case .combined:
             return try decodeClaim([session.queryPlannedEachTime(fairClaimStatement, claimBinds(request, token: newLeaseToken()))])
         case .perTenant:
-            return try claimByTenant(session, request)
+            return try claimByTenant(session, request, rotation: rotation)
         }
     }
 

@@ -4,6 +4,21 @@
 /// anyone's second. The combined claim statement does the same in SQL (its `share` and `picked`); the claim
 /// by tenant (`StatementRouting.perTenant`) sends each tenant's share as that tenant's own statement.
 public enum ClaimShares {
+    /// The claim by tenant's turn through the tenants: those after `after` in id order, then the rest from the
+    /// start. Each claim serves a window of them and the next starts after its last.
+    public static func rotation<Tenant>(_ tenants: [Tenant], id: (Tenant) -> Int64, after: Int64) -> [Tenant] {
+        let sorted = tenants.sorted { id($0) < id($1) }
+        let split = sorted.firstIndex { id($0) > after } ?? sorted.endIndex
+        return Array(sorted[split...] + sorted[..<split])
+    }
+
+    /// How many tenants one claim by tenant serves: each tenant's statements cost about a millisecond of server
+    /// time whatever they carry, so a claim serves one tenant per `minimumShare` rows of its batch; but never
+    /// fewer than eight (or the batch), so a small batch still goes round several tenants a row each.
+    public static func windowSize(batch: Int, minimumShare: Int) -> Int {
+        max(1, min(batch, 8), batch / max(1, minimumShare))
+    }
+
     public static func split<Generator: RandomNumberGenerator>(
         batch: Int, among tenants: [(id: Int64, weight: Int)], using generator: inout Generator
     ) -> [(id: Int64, share: Int)] {

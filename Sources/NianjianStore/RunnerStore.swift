@@ -57,22 +57,24 @@ public struct PostgresRunnerStore: RunnerStore {
     public let database: Database
     /// One statement per claim and write-back, or one per tenant (for a database distributed by tenant).
     public let routing: StatementRouting
+    let rotation = TenantRotation()
 
     public init(_ database: Database, routing: StatementRouting = .combined) { self.database = database; self.routing = routing }
 
     public func perform<T>(_ body: @escaping @Sendable (any RunnerStoreSession) throws -> T,
                            completion: @escaping @Sendable (Result<T, any Error>) -> Void) {
-        database.pool.withConnection({ try body(PostgresRunnerSession(session: $0, routing: routing)) }, completion: completion)
+        database.pool.withConnection({ try body(PostgresRunnerSession(session: $0, routing: routing, rotation: rotation)) }, completion: completion)
     }
 
     public func performBlocking<T>(_ body: @escaping @Sendable (any RunnerStoreSession) throws -> T) throws -> T {
-        try database.runBlocking { try body(PostgresRunnerSession(session: $0, routing: routing)) }
+        try database.runBlocking { try body(PostgresRunnerSession(session: $0, routing: routing, rotation: rotation)) }
     }
 }
 
 struct PostgresRunnerSession: RunnerStoreSession {
     let session: PostgresSession
     let routing: StatementRouting
+    let rotation: TenantRotation
 
     func loadTenants(slugs: [String]?) throws -> (found: [TenantRunSettings], unknown: [String]) {
         try RunQueries.loadTenants(session, slugs: slugs)
@@ -87,7 +89,7 @@ struct PostgresRunnerSession: RunnerStoreSession {
     }
 
     func claim(_ request: ClaimRequest) throws -> [ClaimedInspection] {
-        try InspectionQueries.claimDue(session, request, routing: routing)
+        try InspectionQueries.claimDue(session, request, routing: routing, rotation: rotation)
     }
 
     func adoptLeases(owner: String, knownTokens: [Int64], leaseSeconds: Double) throws -> [ClaimedInspection] {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import NianjianDomain
 import NianjianBench
+import NianjianStore
 
 /// `nianjian bench SCENARIO`: benchmarks as a command (issue 6). Thin: parse, call the scenario, print.
 struct BenchCommand: ParsableCommand {
@@ -51,6 +52,9 @@ struct BenchCommand: ParsableCommand {
 
     @Option(name: .long, help: "Connections of the runner's pool.")
     var connections = 4
+
+    @Option(name: .long, help: "The runner's statement routing: combined (default) or per_tenant (the shape Citus needs).")
+    var routing = "combined"
 
     @Option(name: .long, help: "Seed of the synthetic companies and the mock console.")
     var seed = 7
@@ -117,6 +121,10 @@ struct BenchCommand: ParsableCommand {
             options.pollRate = pollRate
             options.batch = batch
             options.connections = connections
+            guard let routing = StatementRouting(rawValue: routing) else {
+                throw ValidationError("--routing must be combined or per_tenant / --routing 应为 combined 或 per_tenant")
+            }
+            options.routing = routing
             options.seed = UInt64(seed)
             options.baselineInspections = baseline
             options.workerSeconds = workerSeconds

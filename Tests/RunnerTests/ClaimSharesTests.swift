@@ -65,4 +65,16 @@ struct ClaimSharesTests {
             }
         }
     }
+
+    @Test func theTurnGoesRoundTheTenantsInIdOrder() {
+        let ids: [Int64] = [5, 1, 9, 3]
+        #expect(ClaimShares.rotation(ids, id: { $0 }, after: 0) == [1, 3, 5, 9])
+        #expect(ClaimShares.rotation(ids, id: { $0 }, after: 3) == [5, 9, 1, 3])
+        #expect(ClaimShares.rotation(ids, id: { $0 }, after: 4) == [5, 9, 1, 3])
+        #expect(ClaimShares.rotation(ids, id: { $0 }, after: 9) == [1, 3, 5, 9])
+        #expect(ClaimShares.windowSize(batch: 1000, minimumShare: 16) == 62)
+        #expect(ClaimShares.windowSize(batch: 64, minimumShare: 16) == 8)
+        #expect(ClaimShares.windowSize(batch: 4, minimumShare: 16) == 4)
+        #expect(ClaimShares.windowSize(batch: 1, minimumShare: 16) == 1)
+    }
 }

@@ -324,4 +324,19 @@ struct RunnerStoreTenantConformanceTests {
         #expect(try harness.renewalCount() == 11)
         #expect(try harness.row(claimed[0].key).state == .submitting)
     }
+
+    /// The claim by tenant serves a window of tenants per claim (one per 16 rows of the batch, at least
+    /// eight) and the next claim the tenants after it: every tenant gets its turn, none twice in a turn.
+    @Test func theClaimByTenantTakesTurnsThroughEveryTenant() async throws {
+        let harness = try StoreKind.postgresPerTenant.make((1...40).map { (String(format: "t%02d", $0), 1, 3) })
+        defer { harness.close() }
+        var served: [Set<Int64>] = []
+        for _ in 0..<5 {
+            let claimed = try await harness.store.call { try $0.claim(request("r1", batch: 64)) }
+            served.append(Set(claimed.map(\.tenantId)))
+            #expect(claimed.count == 24)
+        }
+        #expect(served.allSatisfy { $0.count == 8 })
+        #expect(served.reduce(into: Set<Int64>()) { $0.formUnion($1) } == Set(harness.ids.values))
+    }
 }
