@@ -32,6 +32,7 @@ struct JobFileTests {
             "database.lock_timeout_seconds": { n($0.database.lockTimeoutSeconds) },
             "database.idle_in_transaction_timeout_seconds": { n($0.database.idleInTransactionTimeoutSeconds) },
             "database.prepared_statements": { "\($0.database.preparedStatements)" },
+            "database.routing": { $0.database.routing.rawValue },
             "console.adapter": { $0.consoleAdapter }, "console.seed": { n(Double($0.console.seed)) },
             "console.latency_ms.p50": { n($0.console.latencyP50Milliseconds) }, "console.latency_ms.p99": { n($0.console.latencyP99Milliseconds) },
             "console.faults.login": { n($0.console.loginFailureRate) }, "console.faults.button": { n($0.console.buttonFailureRate) },
@@ -211,6 +212,7 @@ struct JobFileTests {
         ("console:\n  adapter: nonsense\n", 2, "console.adapter 'nonsense' is unknown (available: mock, aliyun, simulator)"),
         ("console:\n  endpoints: {bss: business.aliyuncs.com}\n", 2, "console.endpoints.bss must be an http(s) URL"),
         ("batch: [1, 2]\n", 1, "batch must be a mapping"),
+        ("database:\n  routing: sharded\n", 2, "database.routing must be combined or per_tenant, not 'sharded'"),
         ("name: [unclosed\n", 2, "not valid YAML"),
     ])
     func badValuesAreRefusedWithTheirLine(_ text: String, _ line: Int, _ message: String) {

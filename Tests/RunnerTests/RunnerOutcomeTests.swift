@@ -11,7 +11,9 @@ import Yams
 
 @Suite("runner outcomes", .serialized)
 struct RunnerOutcomeTests {
-    @Test func cleanCompaniesAreApprovedAndRenewedExactlyOnce() async throws {
+    /// With either statement routing (one statement per claim and write-back, or one per tenant).
+    @Test(arguments: StatementRouting.allCases)
+    func cleanCompaniesAreApprovedAndRenewedExactlyOnce(routing: StatementRouting) async throws {
         let handle = try TestDatabase.fresh()
         defer { handle.drop() }
         let db = handle.open(maximumConnections: 8)
@@ -20,7 +22,7 @@ struct RunnerOutcomeTests {
         let before = try Scenario.scalar(db, "SELECT count(*) FROM inspections")
         #expect(before == 65)
         let console = InMemoryConsoleMemory()
-        let summary = try await runNight(db, testJob(), console: console)
+        let summary = try await runNight(db, testJob { $0.database.routing = routing }, console: console)
         #expect(summary.status == "completed")
         #expect(try Scenario.states(db) == ["approved": 65])
         #expect(summary.byTenant["alpha"]?["approved"] == 40)
@@ -35,7 +37,7 @@ struct RunnerOutcomeTests {
         // Every key was submitted once.
         #expect(console.submissionCounts.count == 65 && console.submissionCounts.values.max() == 1)
         // A second run finds nothing to do and changes nothing.
-        let again = try await runNight(db, testJob(), console: console)
+        let again = try await runNight(db, testJob { $0.database.routing = routing }, console: console)
         #expect(again.claimed == 0)
         #expect(try Scenario.scalar(db, "SELECT sum(renewed_count) FROM services") == 65)
         // The run is recorded, per tenant too.
@@ -159,7 +161,8 @@ struct RunnerOutcomeTests {
         try checkInvariants(db)
     }
 
-    @Test func twoRunnersShareANightWithoutOverlap() async throws {
+    @Test(arguments: StatementRouting.allCases)
+    func twoRunnersShareANightWithoutOverlap(routing: StatementRouting) async throws {
         let handle = try TestDatabase.fresh()
         defer { handle.drop() }
         let db = handle.open(maximumConnections: 12)
@@ -173,6 +176,7 @@ struct RunnerOutcomeTests {
             $0.batch.claim = 50; $0.console.latencyP50Milliseconds = 2; $0.console.latencyP99Milliseconds = 10
             $0.lease.seconds = 60; $0.lease.heartbeatSeconds = 5
             $0.rateLimits.submit.perSecond = 100; $0.rateLimits.submit.burst = 5
+            $0.database.routing = routing
         }
         // One console (one cloud) for both runners.
         let console = InMemoryConsoleMemory()
