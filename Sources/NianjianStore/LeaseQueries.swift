@@ -6,16 +6,21 @@ import NianjianPostgres
 /// `InspectionQueries`.
 extension InspectionQueries {
     /// Extends the leases this runner holds (heartbeat): a HOT update of the narrow lease rows. Returns how
-    /// many it still holds.
+    /// many it still holds. `perTenant`: one statement per tenant, pipelined.
     @discardableResult
-    public static func extendLeases(_ session: PostgresSession, owner: String, leaseSeconds: Double) throws -> Int {
+    public static func extendLeases(_ session: PostgresSession, owner: String, leaseSeconds: Double,
+                                    routing: StatementRouting = .combined) throws -> Int {
         // Rows a write-back is changing right now are skipped: that write releases or keeps their lease itself.
-        try session.query("""
+        func statement(_ oneTenant: Bool) -> String {
+            """
             UPDATE inspection_leases l SET expires_at = now() + make_interval(secs => $2::double precision)
-              FROM (SELECT tenant_id, inspection_id FROM inspection_leases WHERE owner = $1
+              FROM (SELECT tenant_id, inspection_id FROM inspection_leases WHERE owner = $1\(tenantIs("", oneTenant))
                      ORDER BY tenant_id, inspection_id FOR UPDATE SKIP LOCKED) held
-             WHERE l.tenant_id = held.tenant_id AND l.inspection_id = held.inspection_id
-            """, [.text(owner), .init(leaseSeconds)]).affectedRows
+             WHERE l.tenant_id = held.tenant_id\(tenantIs("l.", oneTenant)) AND l.inspection_id = held.inspection_id
+            """
+        }
+        let binds: [PostgresBind] = [.text(owner), .init(leaseSeconds)]
+        return try eachTenant(session, routing, statement, binds).reduce(0) { $0 + $1.affectedRows }
     }
 
     /// Gives back every lease this runner holds, states unchanged (shutdown): another run takes the work.
@@ -24,15 +29,23 @@ extension InspectionQueries {
         try session.query("DELETE FROM inspection_leases WHERE owner = $1", [.text(owner)]).affectedRows
     }
 
-    /// Gives back the leases of these inspections (work claimed but not started).
+    /// Gives back the leases of these inspections (work claimed but not started). `perTenant`: one statement
+    /// per tenant's claims, pipelined.
     @discardableResult
-    public static func releaseLeases(_ session: PostgresSession, _ claims: [(key: InspectionKey, token: Int64)]) throws -> Int {
+    public static func releaseLeases(_ session: PostgresSession, _ claims: [(key: InspectionKey, token: Int64)],
+                                     routing: StatementRouting = .combined) throws -> Int {
         guard !claims.isEmpty else { return 0 }
-        return try session.query("""
-            DELETE FROM inspection_leases l
-             USING unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS k(tenant_id, id, token)
-             WHERE l.tenant_id = k.tenant_id AND l.inspection_id = k.id AND l.token = k.token
-            """, [.intArray(claims.map(\.key.tenantId)), .intArray(claims.map(\.key.id)), .intArray(claims.map(\.token))]).affectedRows
+        let oneTenant = routing == .perTenant
+        let groups = oneTenant ? TenantGroups.split(claims.sorted { $0.key < $1.key }, tenant: \.key.tenantId) : [claims]
+        return try session.pipeline(groups.map { group in
+            PipelineStatement("""
+                DELETE FROM inspection_leases l
+                 USING unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS k(tenant_id, id, token)
+                 WHERE l.tenant_id = k.tenant_id\(oneTenant ? " AND l.tenant_id = $4::bigint" : "") AND l.inspection_id = k.id
+                   AND l.token = k.token
+                """, [.intArray(group.map(\.key.tenantId)), .intArray(group.map(\.key.id)), .intArray(group.map(\.token))]
+                    + (oneTenant ? [.init(group.first?.key.tenantId ?? 0)] : []))
+        }).reduce(0) { $0 + $1.affectedRows }
     }
 
     /// The rescuer: returns the work of runners whose leases expired (they died) to be claimed again, each
@@ -40,25 +53,50 @@ extension InspectionQueries {
     /// died (no claim for ten lease lengths, no lease held) are closed as interrupted.
     @discardableResult
     public static func rescueExpiredLeases(_ session: PostgresSession, businessNow: Timestamp, actor: String,
-                                           leaseSeconds: Double = 30) throws -> Int {
+                                           leaseSeconds: Double = 30, routing: StatementRouting = .combined) throws -> Int {
         try session.query("""
             UPDATE runs r SET status = 'interrupted', finished_at = now()
              WHERE r.status = 'running' AND r.heartbeat_at < now() - make_interval(secs => $1::double precision * 10)
                AND NOT EXISTS (SELECT 1 FROM inspection_leases l WHERE l.owner = r.runner_id)
             """, [.init(leaseSeconds)])
-        return try session.query("""
+        func statement(_ oneTenant: Bool) -> String {
+            """
             WITH expired AS (
                 DELETE FROM inspection_leases l
-                 USING (SELECT tenant_id, inspection_id FROM inspection_leases WHERE expires_at < now()
+                 USING (SELECT tenant_id, inspection_id FROM inspection_leases WHERE expires_at < now()\(tenantIs("", oneTenant))
                          FOR UPDATE SKIP LOCKED) old
-                 WHERE l.tenant_id = old.tenant_id AND l.inspection_id = old.inspection_id
+                 WHERE l.tenant_id = old.tenant_id\(tenantIs("l.", oneTenant)) AND l.inspection_id = old.inspection_id
                 RETURNING l.tenant_id, l.inspection_id, l.owner
             )
             INSERT INTO inspection_events (tenant_id, inspection_id, business_at, actor, kind, from_state, to_state, detail)
-            SELECT e.tenant_id, e.inspection_id, $1, $2, 'lease_expired', i.state, i.state,
+            SELECT \(oneTenant ? "$3::bigint" : "e.tenant_id"), e.inspection_id, $1, $2, 'lease_expired', i.state, i.state,
                    jsonb_build_object('previous_owner', e.owner)
-              FROM expired e JOIN inspections i ON i.tenant_id = e.tenant_id AND i.id = e.inspection_id
-            """, [.text(businessNow.description), .text(actor)]).affectedRows
+              FROM expired e JOIN inspections i ON i.tenant_id = e.tenant_id\(tenantIs("i.", oneTenant)) AND i.id = e.inspection_id
+            """
+        }
+        let binds: [PostgresBind] = [.text(businessNow.description), .text(actor)]
+        return try eachTenant(session, routing, statement, binds).reduce(0) { $0 + $1.affectedRows }
+    }
+
+    /// ` AND <alias>tenant_id = $3` in a statement by tenant (binds $1, $2 are the statement's own).
+    private static func tenantIs(_ alias: String, _ oneTenant: Bool) -> String {
+        oneTenant ? " AND \(alias)tenant_id = $3::bigint" : ""
+    }
+
+    /// A maintenance statement over every tenant: once (`combined`), or once per tenant with the tenant as $3,
+    /// pipelined in one round trip and one transaction (`perTenant`).
+    private static func eachTenant(_ session: PostgresSession, _ routing: StatementRouting,
+                                   _ statement: (Bool) -> String, _ binds: [PostgresBind]) throws -> [PostgresResult] {
+        switch routing {
+        case .combined:
+            return [try session.query(statement(false), binds)]
+        case .perTenant:
+            let tenants = try session.query("SELECT id FROM tenants ORDER BY id")
+            let text = statement(true)
+            return try session.pipeline(try (0..<tenants.rowCount).map { index in
+                PipelineStatement(text, binds + [.init(try tenants[index].requireInt64(0))])
+            })
+        }
     }
 
     /// When the next work becomes claimable, for the run loop to wait or end the night.

@@ -97,7 +97,7 @@ struct PostgresRunnerSession: RunnerStoreSession {
     }
 
     func loadFiles(for keys: [InspectionKey]) throws -> [InspectionKey: InspectionFile] {
-        try InspectionQueries.loadFiles(session, for: keys)
+        try InspectionQueries.loadFiles(session, for: keys, routing: routing)
     }
 
     @discardableResult
@@ -107,7 +107,7 @@ struct PostgresRunnerSession: RunnerStoreSession {
 
     @discardableResult
     func extendLeases(owner: String, leaseSeconds: Double) throws -> Int {
-        try InspectionQueries.extendLeases(session, owner: owner, leaseSeconds: leaseSeconds)
+        try InspectionQueries.extendLeases(session, owner: owner, leaseSeconds: leaseSeconds, routing: routing)
     }
 
     @discardableResult
@@ -117,12 +117,12 @@ struct PostgresRunnerSession: RunnerStoreSession {
 
     @discardableResult
     func releaseLeases(_ claims: [(key: InspectionKey, token: Int64)]) throws -> Int {
-        try InspectionQueries.releaseLeases(session, claims)
+        try InspectionQueries.releaseLeases(session, claims, routing: routing)
     }
 
     @discardableResult
     func rescueExpiredLeases(businessNow: Timestamp, actor: String, leaseSeconds: Double) throws -> Int {
-        try InspectionQueries.rescueExpiredLeases(session, businessNow: businessNow, actor: actor, leaseSeconds: leaseSeconds)
+        try InspectionQueries.rescueExpiredLeases(session, businessNow: businessNow, actor: actor, leaseSeconds: leaseSeconds, routing: routing)
     }
 
     func nextDue(tenantIds: [Int64]?, owner: String) throws -> NextDue {
