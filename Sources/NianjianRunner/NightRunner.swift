@@ -45,13 +45,33 @@ public struct RunSummary: Sendable {
     public var status: String
     /// Writes refused by fencing (another runner took the lease).
     public var fencedOut: Int
-    /// Claims that returned work, and the time they took from the runner's request to its answer (the claim's
-    /// cost as the backlog grows: `nianjian bench memory` compares it at 10,000 and 1,000,000 due).
-    public var claimsWithWork: Int = 0
-    public var claimSeconds: Double = 0
+    /// The claims that returned work and their times (`nianjian bench memory` compares them at 10,000 and
+    /// 1,000,000 due).
+    public var claims = ClaimTimes()
+}
 
-    /// The mean time of a claim that returned work, in milliseconds (0 when none did).
-    public var meanClaimMilliseconds: Double { claimsWithWork > 0 ? claimSeconds / Double(claimsWithWork) * 1000 : 0 }
+/// Claims that returned work and the time they took from the runner's request to its answer: all of them, and
+/// those that returned all they asked for (the same claim in any backlog: a run's first claim is a quarter
+/// batch and its last ones take what is left, which a small backlog's few claims would otherwise average in).
+public struct ClaimTimes: Sendable, Hashable {
+    public var withWork = 0
+    public var seconds = 0.0
+    public var full = 0
+    public var fullSeconds = 0.0
+
+    public init() {}
+
+    mutating func record(returned: Int, asked: Int, seconds elapsed: Double) {
+        guard returned > 0 else { return }
+        withWork += 1
+        seconds += elapsed
+        if returned >= asked { full += 1; fullSeconds += elapsed }
+    }
+
+    /// Mean milliseconds of a claim that returned work (0 when none did).
+    public var meanMilliseconds: Double { withWork > 0 ? seconds / Double(withWork) * 1000 : 0 }
+    /// Mean milliseconds of a claim that returned a full batch (0 when none did).
+    public var meanFullMilliseconds: Double { full > 0 ? fullSeconds / Double(full) * 1000 : 0 }
 }
 
 public struct RunnerError: Error, CustomStringConvertible, Sendable {
@@ -106,9 +126,7 @@ public final class NightRunner: @unchecked Sendable {
     var stopping: Bool { lifecycle.stopRequested }
     var finishing: Bool { lifecycle.isFinishing }
     var claimedCount = 0
-    /// Claims that returned work, and their time (see `RunSummary.claimSeconds`).
-    var claimsWithWork = 0
-    var claimSeconds = 0.0
+    var claimTimes = ClaimTimes()
     var doneCount = 0
     var totalDue = 0
     var fencedOut = 0
@@ -293,13 +311,12 @@ public final class NightRunner: @unchecked Sendable {
         for (tenantId, counts) in byTenantState { byTenant[slugs[tenantId] ?? "\(tenantId)"] = counts }
         var summary = RunSummary(runId: runId, asOf: asOf, claimed: claimedCount, byState: totals(), byTenant: byTenant,
                                  seconds: elapsed(), status: status, fencedOut: fencedOut)
-        summary.claimsWithWork = claimsWithWork
-        summary.claimSeconds = claimSeconds
+        summary.claims = claimTimes
         self.summary = summary
         logger.info("run finished", metadata: ["run_id": "\(runId)", "status": "\(status)", "claimed": "\(claimedCount)",
                                                 "done": "\(doneCount)", "seconds": "\(String(format: "%.2f", elapsed()))",
-                                                "claims": "\(claimsWithWork)",
-                                                "claim_ms_mean": "\(String(format: "%.2f", summary.meanClaimMilliseconds))"])
+                                                "claims": "\(claimTimes.withWork)",
+                                                "claim_ms_mean": "\(String(format: "%.2f", claimTimes.meanMilliseconds))"])
         done.signal()
     }
 

@@ -35,10 +35,8 @@ extension NightRunner {
         let began = DispatchTime.now().seconds
         databaseCall("claim", { try $0.claim(request) }, retry: retry) { [self] claimed in
             claiming = false
-            if !claimed.isEmpty {
-                claimsWithWork += 1
-                claimSeconds += DispatchTime.now().seconds - began
-            }
+            // Full: a whole batch (the first claim's quarter batch is not the same claim).
+            claimTimes.record(returned: claimed.count, asked: job.batch.claim, seconds: DispatchTime.now().seconds - began)
             receivedTokens.formUnion(claimed.map(\.leaseToken))
             claimedCount += claimed.count
             held += claimed.count
