@@ -18,7 +18,8 @@ struct CrashTests {
     static let asOf = "2026-12-01"
 
     /// One trial: a fresh night of ~150 inspections; `nianjian run` killed with SIGKILL 50–800 ms in (and,
-    /// one time in three, the next run killed too, up to three kills), then runs until one completes.
+    /// one time in three, the next run killed too, up to three kills), then runs until one completes. Every
+    /// other trial runs with the statements by tenant (`database.routing: per_tenant`).
     @Test func sigkillAtRandomMomentsThenANewRunCompletes() async throws {
         let trials = soak ? 120 : 20
         let seed = UInt64(ProcessInfo.processInfo.environment["NIANJIAN_CRASH_SEED"] ?? "") ?? 20_261_201
@@ -31,7 +32,8 @@ struct CrashTests {
             let db = handle.open(maximumConnections: 4)
             defer { db.close() }
             try Scenario.load(db, tenants: crashTenants("t\(trial)", tenants: 3, companies: 50), seed: UInt64(trial + 1))
-            let job = try Child.tempFile(crashJobYAML(seed: UInt64(trial) &* 7919 &+ 1))
+            let routing: StatementRouting = trial.isMultiple(of: 2) ? .combined : .perTenant
+            let job = try Child.tempFile(crashJobYAML(seed: UInt64(trial) &* 7919 &+ 1, routing: routing))
             defer { try? FileManager.default.removeItem(atPath: (job as NSString).deletingLastPathComponent) }
             let arguments = ["run", "--job", job, "--as-of", Self.asOf, "--json"]
             var completed = false
@@ -84,7 +86,9 @@ struct CrashTests {
         try Scenario.load(db, tenants: crashTenants("pair", tenants: 4, companies: 100))
         // 25 submits (and polls) per second per tenant per process: one process alone needs at least 4 s for a
         // tenant's 100 submissions, far longer than the other takes to start, so the night cannot be won by one.
-        let job = try Child.tempFile(crashJobYAML(seed: 99, leaseSeconds: 5, heartbeatSeconds: 1, submitPerSecond: 25))
+        // (By tenant: the in-process two-runner night covers both routings; these two processes share one.)
+        let job = try Child.tempFile(crashJobYAML(seed: 99, leaseSeconds: 5, heartbeatSeconds: 1, submitPerSecond: 25,
+                                                  routing: .perTenant))
         defer { try? FileManager.default.removeItem(atPath: (job as NSString).deletingLastPathComponent) }
         let arguments = ["run", "--job", job, "--as-of", Self.asOf, "--json"]
         let url = handle.url

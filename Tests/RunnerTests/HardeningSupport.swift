@@ -101,7 +101,8 @@ enum Child {
 /// The job file of the crash trials: a slow enough night (latency, rate limits) for a kill to land in the
 /// middle, transient faults and throttling on, short leases, fast retries, reviews decided at the first poll.
 func crashJobYAML(seed: UInt64, faults: Bool = true, leaseSeconds: Double = 1, heartbeatSeconds: Double = 0.3,
-                  submitPerSecond: Int = 60, databaseRetrySeconds: Double = 10, graceSeconds: Double = 5) -> String {
+                  submitPerSecond: Int = 60, databaseRetrySeconds: Double = 10, graceSeconds: Double = 5,
+                  routing: StatementRouting = .combined) -> String {
     """
     name: crash-trial
     plan_first: false
@@ -116,6 +117,7 @@ func crashJobYAML(seed: UInt64, faults: Bool = true, leaseSeconds: Double = 1, h
     batch: {claim: 40, write: 40, flush_milliseconds: 5}
     shutdown_grace_seconds: \(graceSeconds)
     database_retry_seconds: \(databaseRetrySeconds)
+    database: {routing: \(routing.rawValue)}
     console:
       adapter: mock
       seed: \(seed)

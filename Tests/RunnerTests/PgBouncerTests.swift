@@ -71,15 +71,17 @@ struct PgBouncerTests {
     }
 
     /// A full night (`nianjian run`, faults on) through PgBouncer in transaction pooling with
-    /// `?nianjian_prepare=off`: every inspection decided, every renewal exactly once, nothing leased.
-    @Test func nightThroughPgBouncerInTransactionPooling() async throws {
-        let (server, db, home) = try shanghaiCluster("pgb-night")
+    /// `?nianjian_prepare=off`: every inspection decided, every renewal exactly once, nothing leased. Under
+    /// both routings (per tenant, the claims and write-backs are pipelines, each an explicit transaction).
+    @Test(arguments: StatementRouting.allCases)
+    func nightThroughPgBouncerInTransactionPooling(routing: StatementRouting) async throws {
+        let (server, db, home) = try shanghaiCluster("pgb-night-\(routing.rawValue)")
         defer { db.close(); server.destroy(); try? FileManager.default.removeItem(atPath: home) }
         try Scenario.load(db, tenants: crashTenants("pgb", tenants: 3, companies: 40))
         let bouncer = try PgBouncer(socketDirectory: server.socketDirectory, serverPort: server.options.port,
                                     database: "nianjian", poolSize: 3)
         defer { bouncer.stop() }
-        let job = try Child.tempFile(crashJobYAML(seed: 14, submitPerSecond: 200))
+        let job = try Child.tempFile(crashJobYAML(seed: 14, submitPerSecond: 200, routing: routing))
         defer { try? FileManager.default.removeItem(atPath: (job as NSString).deletingLastPathComponent) }
         let url = bouncer.url()
         let outcome = try await offThePool {
