@@ -11,8 +11,9 @@ import NianjianTestSupport
 import Testing
 
 /// The failover trials' night: a few seconds of work over 300 inspections, leases of 5 s.
-private func failoverJob(retrySeconds: Double) -> JobDefinition {
+private func failoverJob(retrySeconds: Double, routing: StatementRouting = .combined) -> JobDefinition {
     testJob {
+        $0.database.routing = routing
         $0.console.latencyP50Milliseconds = 5
         $0.console.latencyP99Milliseconds = 30
         $0.rateLimits.submit.perSecond = 30; $0.rateLimits.submit.burst = 4; $0.rateLimits.poll.perSecond = 30; $0.rateLimits.poll.burst = 4
@@ -55,7 +56,9 @@ private func checkFailoverNight(_ database: Database, runIds: [Int64]) throws {
 /// target_session_attrs=read-write, reconnects to the new primary and keeps its own leases.
 @Suite("failover", .serialized)
 struct FailoverTests {
-    @Test func failoverMidNightKeepsTheRunnersLeasesAndCompletesTheNight() async throws {
+    /// Under both routings: by tenant, a pipeline cut by the failover is lost whole and retried.
+    @Test(arguments: StatementRouting.allCases)
+    func failoverMidNightKeepsTheRunnersLeasesAndCompletesTheNight(routing: StatementRouting) async throws {
         let pair = try ReplicatedPair { try Scenario.load($0, tenants: crashTenants("ha", tenants: 3, companies: 100)) }
         defer { pair.destroy() }
         let db = Database(ConnectionString(pair.url()), maximumConnections: 8)
@@ -65,7 +68,7 @@ struct FailoverTests {
         defer { watchOld.close(); watchNew.close() }
         let total = try Scenario.scalar(watchNew, "SELECT count(*) FROM inspections")
         let capture = LogCapture()
-        let job = failoverJob(retrySeconds: 30)
+        let job = failoverJob(retrySeconds: 30, routing: routing)
         let nightEnded = Flag<Date?>(nil)
         // The console's memory, in this process: what was sent twice with its key is counted there.
         let memory = InMemoryConsoleMemory()
