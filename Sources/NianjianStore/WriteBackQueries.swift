@@ -62,7 +62,7 @@ extension InspectionQueries {
             held AS (
                 SELECT u.* FROM input u
                   JOIN inspection_leases l ON l.tenant_id = u.tenant_id AND l.inspection_id = u.id AND l.token = u.lease_token
-                 WHERE true\(tenantIs("l"))
+                 \(oneTenant ? "WHERE l.tenant_id = $32::bigint" : "")
                  ORDER BY u.tenant_id, u.id
                    FOR UPDATE OF l
             ),

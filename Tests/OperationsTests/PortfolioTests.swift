@@ -15,9 +15,10 @@ import Testing
 // imported, planned, run through a night on PostgreSQL, re-imported after renewals, re-queued and reported.
 
 /// A quick job: instant console, reviews decided at the first poll, retries in milliseconds.
-private func portfolioJob() -> JobDefinition {
+private func portfolioJob(routing: StatementRouting = .combined) -> JobDefinition {
     var job = JobDefinition()
     job.planFirst = false
+    job.database.routing = routing
     job.retry = RetryPolicy(maxAttempts: 5, baseDelaySeconds: 0.01, multiplier: 2, maxDelaySeconds: 0.05, jitter: 0)
     job.poll = PollSchedule(firstPollAfterBusinessDays: 0, firstPollAfterSeconds: 0, thenEveryBusinessDays: 0, thenEverySeconds: 0.01)
     job.rateLimits.submit.perSecond = 0
@@ -30,11 +31,12 @@ private func portfolioJob() -> JobDefinition {
     return job
 }
 
-private func night(_ database: Database, asOf: CivilDate) async throws -> NianjianRunner.RunSummary {
+private func night(_ database: Database, asOf: CivilDate,
+                   routing: StatementRouting = .combined) async throws -> NianjianRunner.RunSummary {
     try await offThePool {
         var logger = Logger(label: "test.portfolio")
         logger.logLevel = .error
-        return try Nightly.run(database: database, job: portfolioJob(), asOf: asOf, logger: logger)
+        return try Nightly.run(database: database, job: portfolioJob(routing: routing), asOf: asOf, logger: logger)
     }
 }
 
@@ -60,8 +62,10 @@ private func outcomes(_ fixture: OpsFixture) throws -> [String: (state: String, 
 @Suite("portfolios end to end", .serialized)
 struct PortfolioTests {
     /// 100 companies with 1–4 services each, every kind of defect planted: one night on PostgreSQL approves and
-    /// renews every clean service exactly once and stops every defect exactly where it was planted.
-    @Test func aNightOverMixedPortfoliosFindsEveryDefectWhereItWasPlanted() async throws {
+    /// renews every clean service exactly once and stops every defect exactly where it was planted (with the
+    /// company files loaded in one statement for the batch, or by tenant).
+    @Test(arguments: StatementRouting.allCases)
+    func aNightOverMixedPortfoliosFindsEveryDefectWhereItWasPlanted(routing: StatementRouting) async throws {
         let fixture = try OpsFixture()
         defer { fixture.close() }
         let asOf = Scenario.asOf
@@ -76,7 +80,7 @@ struct PortfolioTests {
         #expect(portfolios.filter { $0.services.count >= 3 }.count >= 20)
         #expect(Set(portfolios.compactMap(\.defect)) == Set(kinds))
 
-        let summary = try await night(fixture.database, asOf: asOf)
+        let summary = try await night(fixture.database, asOf: asOf, routing: routing)
         #expect(summary.claimed >= services.count)
         let seen = try outcomes(fixture)
         #expect(seen.count == services.count)
