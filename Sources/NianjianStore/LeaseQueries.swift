@@ -83,9 +83,9 @@ extension InspectionQueries {
         oneTenant ? " AND \(alias)tenant_id = $3::bigint" : ""
     }
 
-    /// A maintenance statement over every tenant: once (`combined`), or once per tenant with the tenant as $3,
-    /// pipelined in one round trip and one transaction (`perTenant`).
-    private static func eachTenant(_ session: PostgresSession, _ routing: StatementRouting,
+    /// A maintenance statement over every tenant: once (`combined`), or once per tenant with the tenant as the
+    /// bind after `binds`, pipelined in one round trip and one transaction (`perTenant`).
+    static func eachTenant(_ session: PostgresSession, _ routing: StatementRouting,
                                    _ statement: (Bool) -> String, _ binds: [PostgresBind]) throws -> [PostgresResult] {
         switch routing {
         case .combined:
@@ -126,20 +126,29 @@ public enum LeaseQueries {
     /// answer was lost with the connection. They are extended and returned with their own token, so the runner
     /// works them now instead of waiting for the lease to run out (the heartbeat would keep them alive).
     public static func adoptLeases(_ session: PostgresSession, owner: String, knownTokens: [Int64],
-                                   leaseSeconds: Double) throws -> [ClaimedInspection] {
-        let result = try session.query("""
+                                   leaseSeconds: Double, routing: StatementRouting = .combined) throws -> [ClaimedInspection] {
+        // By tenant, $4 is the tenant, named on every table (`tenants` is not a tenant's table).
+        func statement(_ oneTenant: Bool) -> String {
+            let tenantIs: (String) -> String = { oneTenant ? " AND \($0).tenant_id = $4::bigint" : "" }
+            return """
             WITH adopted AS (
                 UPDATE inspection_leases l SET expires_at = now() + make_interval(secs => $3::double precision)
-                 WHERE l.owner = $1 AND NOT (l.token = ANY($2::bigint[]))
+                 WHERE l.owner = $1 AND NOT (l.token = ANY($2::bigint[]))\(tenantIs("l"))
                 RETURNING l.tenant_id, l.inspection_id, l.token
             )
             SELECT i.tenant_id, t.slug, i.id, i.service_id, i.company_id, i.cycle, i.due_on, i.state, i.attempts,
                    i.generation, i.idempotency_key, i.console_ticket, a.token
               FROM adopted a
-              JOIN inspections i ON i.tenant_id = a.tenant_id AND i.id = a.inspection_id
+              JOIN inspections i ON i.tenant_id = a.tenant_id\(tenantIs("i")) AND i.id = a.inspection_id
               JOIN tenants t ON t.id = i.tenant_id
-            """, [.text(owner), .intArray(knownTokens), .init(leaseSeconds)])
-        let adopted = try (0..<result.rowCount).map { try StoreDecoding.claimedInspection(result[$0]) }
+            """
+        }
+        let results = try InspectionQueries.eachTenant(session, routing, statement,
+                                                       [.text(owner), .intArray(knownTokens), .init(leaseSeconds)])
+        var adopted: [ClaimedInspection] = []
+        for result in results {
+            adopted += try (0..<result.rowCount).map { try StoreDecoding.claimedInspection(result[$0]) }
+        }
         return adopted.sorted { $0.key < $1.key }
     }
 }

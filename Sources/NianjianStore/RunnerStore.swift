@@ -93,7 +93,7 @@ struct PostgresRunnerSession: RunnerStoreSession {
     }
 
     func adoptLeases(owner: String, knownTokens: [Int64], leaseSeconds: Double) throws -> [ClaimedInspection] {
-        try LeaseQueries.adoptLeases(session, owner: owner, knownTokens: knownTokens, leaseSeconds: leaseSeconds)
+        try LeaseQueries.adoptLeases(session, owner: owner, knownTokens: knownTokens, leaseSeconds: leaseSeconds, routing: routing)
     }
 
     func loadFiles(for keys: [InspectionKey]) throws -> [InspectionKey: InspectionFile] {
