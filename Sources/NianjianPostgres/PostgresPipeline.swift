@@ -127,7 +127,9 @@ extension PostgresConnection {
         if let failure {
             // An explicit transaction that failed stays open, aborted, until it is rolled back.
             if explicit { _ = try? execute("ROLLBACK", [], prepare: false) }
-            if PQstatus(handle) != CONNECTION_OK || failure.isReadOnlyServer || failure.kind == .connection { closeOnQueue() }
+            // (A ROLLBACK that failed on a lost link has closed the connection: read the handle again.)
+            let lost = self.handle.map { PQstatus($0) != CONNECTION_OK } ?? true
+            if lost || failure.isReadOnlyServer || failure.kind == .connection { closeOnQueue() }
             throw failure
         }
         return try results.map { result in

@@ -69,20 +69,24 @@ extension InspectionQueries {
     static func claimByTenant(_ session: PostgresSession, _ request: ClaimRequest,
                               rotation: TenantRotation) throws -> (claimed: [ClaimedInspection], picked: Int) {
         let tenantIds: PostgresBind = request.tenantIds.map { PostgresBind.intArray($0) } ?? .null
-        let tenantRows = try session.query(claimTenantsStatement, [tenantIds])
+        // The run's heartbeat goes with every claim, as in the combined statement: an idle runner holds no lease,
+        // and the rescuer closes a run whose heartbeat is old and which holds none.
+        let tenantRows = try session.pipeline([PipelineStatement(claimTenantsStatement, [tenantIds]),
+                                               PipelineStatement(claimHeartbeatStatement, [.text(request.owner)])])[0]
         var tenants: [(id: Int64, weight: Int, slug: String)] = []
         for index in 0..<tenantRows.rowCount {
             let row = tenantRows[index]
             tenants.append((try row.requireInt64(0), try row.requireInt(1), try row.requireString(2)))
         }
-        // This claim's window: the next tenants in turn that have work due, probed a window's worth at a time.
+        // This claim's window: the next tenants in turn that have work due, probed at least 64 at a time (so that
+        // a night with few tenants due, or none, takes a few round trips, not one per window).
         let ordered = ClaimShares.rotation(tenants, id: \.id, after: rotation.after)
         let window = ClaimShares.windowSize(batch: request.batchSize, minimumShare: perTenantMinimumShare)
         let now = PostgresBind.text(request.now.description)
         var due: [(id: Int64, weight: Int, slug: String)] = []
         var probed = 0
         while due.count < window && probed < ordered.count {
-            let chunk = ordered[probed..<min(ordered.count, probed + window)]
+            let chunk = ordered[probed..<min(ordered.count, probed + max(window, 64))]
             probed = chunk.endIndex
             let probes = try session.pipeline(chunk.map { PipelineStatement(tenantDueProbeStatement, [.init($0.id), now]) })
             for (tenant, probe) in zip(chunk, probes) where probe.rowCount > 0 && probe[0].string(0) == "t" && due.count < window {
@@ -90,18 +94,20 @@ extension InspectionQueries {
             }
         }
         guard let last = due.last else { return ([], 0) }
-        rotation.after = last.id
         var generator = SystemRandomNumberGenerator()
         let shares = ClaimShares.split(batch: request.batchSize, among: due.map { ($0.id, $0.weight) }, using: &generator)
         let slugs = Dictionary(due.map { ($0.id, $0.slug) }, uniquingKeysWith: { first, _ in first })
         let token = PostgresBind(newLeaseToken())
-        var statements = shares.map { share in
+        let statements = shares.map { share in
             PipelineStatement(tenantClaimStatement, [.init(share.id), now, .init(share.share), .text(request.owner),
                                                      .init(request.leaseSeconds), token, .text(slugs[share.id] ?? "")],
                               plannedEachTime: true)
         }
-        statements.append(PipelineStatement(claimHeartbeatStatement, [.text(request.owner)]))
-        return try decodeClaim(Array(session.pipeline(statements).dropLast()))
+        let claimed = try decodeClaim(session.pipeline(statements))
+        // The turn moves on once the window was served (a claim that failed leaves it to the next try). A runner
+        // claims one claim at a time, so the turn is not raced.
+        rotation.after = last.id
+        return claimed
     }
 }
 

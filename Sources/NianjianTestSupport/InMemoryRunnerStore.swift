@@ -90,6 +90,10 @@ public final class InMemoryRunnerStore: RunnerStore, @unchecked Sendable {
     public func row(_ key: InspectionKey) -> Row? { locked { $0.rows[key] } }
     public var rows: [Row] { locked { Array($0.rows.values) } }
     public var events: [Event] { locked { $0.events } }
+    /// A run's status (running, interrupted, completed …).
+    public func runStatus(_ id: Int64) -> String? { locked { $0.runs[id]?.status } }
+    /// Makes a run's heartbeat `seconds` older (tests of the rescuer without waiting).
+    public func ageRunHeartbeat(_ id: Int64, by seconds: Double) { locked { $0.runs[id]?.heartbeatAt -= seconds } }
     /// Service renewals written (one per approved inspection).
     public var renewals: [InspectionKey] { locked { $0.renewals } }
 
@@ -169,10 +173,10 @@ public final class InMemoryRunnerStore: RunnerStore, @unchecked Sendable {
                 ranked.sort { ($0.rank, $0.tie) < ($1.rank, $1.tie) }
                 let token = state.nextToken
                 state.nextToken += 1
-                if !ranked.isEmpty {
-                    for (id, run) in state.runs where run.runnerId == request.owner && run.status == "running" {
-                        state.runs[id]?.heartbeatAt = realNow
-                    }
+                // Every claim is the run's heartbeat, one that finds nothing too (the rescuer closes a run whose
+                // heartbeat is old and which holds no lease).
+                for (id, run) in state.runs where run.runnerId == request.owner && run.status == "running" {
+                    state.runs[id]?.heartbeatAt = realNow
                 }
                 var claimed: [ClaimedInspection] = []
                 for entry in ranked.prefix(request.batchSize) {

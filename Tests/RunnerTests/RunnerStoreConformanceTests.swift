@@ -14,6 +14,9 @@ struct StoreHarness: Sendable {
     let row: @Sendable (InspectionKey) throws -> RowView
     /// An inspection's events in order, as "kind from>to", without the plan's.
     let events: @Sendable (InspectionKey) throws -> [String]
+    /// A run's status, and making its heartbeat older.
+    let runStatus: @Sendable (Int64) throws -> String?
+    let ageRunHeartbeat: @Sendable (Int64, Double) throws -> Void
     let close: @Sendable () -> Void
 }
 
@@ -63,6 +66,15 @@ struct StoreKind: Sendable, CustomStringConvertible {
                     return try (0..<rows.rowCount).map { try rows[$0].requireString(0) }
                 }
             },
+            runStatus: { id in
+                try db.runBlocking { try $0.query("SELECT status FROM runs WHERE id = $1", [.init(id)]).rows.first?.string(0) }
+            },
+            ageRunHeartbeat: { id, seconds in
+                try db.runBlocking {
+                    _ = try $0.query("UPDATE runs SET heartbeat_at = heartbeat_at - make_interval(secs => $2::double precision) WHERE id = $1",
+                                     [.init(id), .init(seconds)])
+                }
+            },
             close: { db.close(); handle.drop() })
     } }
 
@@ -92,6 +104,8 @@ struct StoreKind: Sendable, CustomStringConvertible {
             events: { key in
                 store.events.filter { $0.key == key && $0.kind != "planned" }.map { "\($0.kind) \($0.from.rawValue)>\($0.to.rawValue)" }
             },
+            runStatus: { store.runStatus($0) },
+            ageRunHeartbeat: { store.ageRunHeartbeat($0, by: $1) },
             close: {})
     }
 
@@ -338,5 +352,24 @@ struct RunnerStoreTenantConformanceTests {
         }
         #expect(served.allSatisfy { $0.count == 8 })
         #expect(served.reduce(into: Set<Int64>()) { $0.formUnion($1) } == Set(harness.ids.values))
+    }
+
+    /// Every claim is the run's heartbeat, one that finds nothing too: an idle runner holds no lease, and the
+    /// rescuer closes a run whose heartbeat is old and which holds none.
+    @Test(arguments: StoreKind.all) func anIdleRunnersEmptyClaimsKeepItsRunAlive(_ kind: StoreKind) async throws {
+        let harness = try kind.make([("idle", 1, 0)])
+        defer { harness.close() }
+        let store = harness.store
+        let tenantId = try #require(harness.ids["idle"])
+        let runId = try await store.call { try $0.startRun(runnerId: "r1", jobName: "t", asOf: Scenario.asOf, tenantIds: [tenantId]) }
+        // An hour without a heartbeat, then a claim that finds nothing: the run is alive again.
+        try harness.ageRunHeartbeat(runId, 3_600)
+        #expect(try await store.call { try $0.claim(request("r1", batch: 10)) }.isEmpty)
+        _ = try await store.call { try $0.rescueExpiredLeases(businessNow: now, actor: "rescuer", leaseSeconds: 60) }
+        #expect(try harness.runStatus(runId) == "running")
+        // Without that claim the rescuer would have closed it.
+        try harness.ageRunHeartbeat(runId, 3_600)
+        _ = try await store.call { try $0.rescueExpiredLeases(businessNow: now, actor: "rescuer", leaseSeconds: 60) }
+        #expect(try harness.runStatus(runId) == "interrupted")
     }
 }
