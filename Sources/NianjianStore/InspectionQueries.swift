@@ -11,11 +11,10 @@ public enum InspectionQueries {
     public static func loadFiles(_ session: PostgresSession, for keys: [InspectionKey],
                                  routing: StatementRouting = .combined) throws -> [InspectionKey: InspectionFile] {
         guard !keys.isEmpty else { return [:] }
-        let oneTenant = routing == .perTenant
-        let keyGroups = oneTenant ? TenantGroups.split(keys.sorted(), tenant: \.tenantId) : [keys]
-        let mains = try session.pipeline(keyGroups.map { group in
-            PipelineStatement(loadInspectionsStatement(oneTenant: oneTenant),
-                              [.intArray(group.map(\.tenantId)), .intArray(group.map(\.id))] + tenantBind(group.first?.tenantId, oneTenant))
+        let scope = TenantScope(routing, parameter: 3)
+        let mains = try session.pipeline(scope.groups(keys.sorted(), tenant: \.tenantId).map { group in
+            PipelineStatement(loadInspectionsStatement(scope),
+                              [.intArray(group.map(\.tenantId)), .intArray(group.map(\.id))] + scope.bind(group.first?.tenantId))
         })
         var files: [InspectionKey: InspectionFile] = [:]
         var companyOf: [InspectionKey: CompanyKey] = [:]
@@ -34,14 +33,12 @@ public enum InspectionQueries {
             }
         }
         let companies = Array(Set(companyOf.values)).sorted { ($0.tenantId, $0.companyId) < ($1.tenantId, $1.companyId) }
-        let companyGroups = oneTenant ? TenantGroups.split(companies, tenant: \.tenantId) : [companies]
         var statements: [PipelineStatement] = []
-        for group in companyGroups where !group.isEmpty {
-            let binds = [PostgresBind.intArray(group.map(\.tenantId)), .intArray(group.map(\.companyId))]
-                + tenantBind(group.first?.tenantId, oneTenant)
-            statements += [PipelineStatement(loadMaterialsStatement(oneTenant: oneTenant), binds),
-                           PipelineStatement(loadContractsStatement(oneTenant: oneTenant), binds),
-                           PipelineStatement(loadPortfoliosStatement(oneTenant: oneTenant), binds)]
+        for group in scope.groups(companies, tenant: \.tenantId) where !group.isEmpty {
+            let binds = [PostgresBind.intArray(group.map(\.tenantId)), .intArray(group.map(\.companyId))] + scope.bind(group.first?.tenantId)
+            statements += [PipelineStatement(loadMaterialsStatement(scope), binds),
+                           PipelineStatement(loadContractsStatement(scope), binds),
+                           PipelineStatement(loadPortfoliosStatement(scope), binds)]
         }
         let results = try session.pipeline(statements)
         var materials: [CompanyKey: [Material]] = [:]
@@ -77,17 +74,7 @@ public enum InspectionQueries {
 
     private struct CompanyKey: Hashable { let tenantId: Int64; let companyId: Int64 }
 
-    /// $3, the one tenant of a statement by tenant; nothing for a combined one.
-    private static func tenantBind(_ tenantId: Int64?, _ oneTenant: Bool) -> [PostgresBind] {
-        oneTenant ? [.init(tenantId ?? 0)] : []
-    }
-
-    /// ` AND alias.tenant_id = $3` for a statement by tenant: every table it reads names the tenant.
-    private static func tenantIs(_ alias: String, _ oneTenant: Bool) -> String {
-        oneTenant ? " AND \(alias).tenant_id = $3::bigint" : ""
-    }
-
-    private static func loadInspectionsStatement(oneTenant: Bool) -> String {
+    private static func loadInspectionsStatement(_ scope: TenantScope) -> String {
         """
         SELECT k.tenant_id, k.id, c.id, c.company_ref, c.name, c.legal_representative, c.contact_name, c.contact_phone,
                c.contact_email, s.service_ref, s.console_instance_id, s.service_type, s.region, s.expires_on,
@@ -96,10 +83,10 @@ public enum InspectionQueries {
           -- Each row by one probe of its primary key (LIMIT keeps them probes: as joins, the planner hashed the
           -- whole inspections table on every load, or read a tenant's services by the company index).
           CROSS JOIN LATERAL (SELECT i.tenant_id, i.company_id, i.service_id FROM inspections i
-                               WHERE i.tenant_id = k.tenant_id\(tenantIs("i", oneTenant)) AND i.id = k.id LIMIT 1) i
-          CROSS JOIN LATERAL (SELECT * FROM companies c WHERE c.tenant_id = i.tenant_id\(tenantIs("c", oneTenant))
+                               WHERE i.tenant_id = k.tenant_id\(scope.filter("i")) AND i.id = k.id LIMIT 1) i
+          CROSS JOIN LATERAL (SELECT * FROM companies c WHERE c.tenant_id = i.tenant_id\(scope.filter("c"))
                                  AND c.id = i.company_id LIMIT 1) c
-          CROSS JOIN LATERAL (SELECT * FROM services s WHERE s.tenant_id = i.tenant_id\(tenantIs("s", oneTenant))
+          CROSS JOIN LATERAL (SELECT * FROM services s WHERE s.tenant_id = i.tenant_id\(scope.filter("s"))
                                  AND s.id = i.service_id LIMIT 1) s
         """
     }
@@ -107,48 +94,32 @@ public enum InspectionQueries {
     // Each company's rows by a probe of its index, in id order (LATERAL keeps them probes: as joins, the
     // planner hashed the whole contracts and services tables on every load).
 
-    private static func loadMaterialsStatement(oneTenant: Bool) -> String {
+    private static func loadMaterialsStatement(_ scope: TenantScope) -> String {
         """
         SELECT m.tenant_id, m.company_id, m.kind, m.number, m.holder_name, m.valid_from, m.valid_until, m.file_checksum
           FROM unnest($1::bigint[], $2::bigint[]) AS k(tenant_id, company_id)
-          CROSS JOIN LATERAL (SELECT * FROM materials m WHERE m.tenant_id = k.tenant_id\(tenantIs("m", oneTenant))
+          CROSS JOIN LATERAL (SELECT * FROM materials m WHERE m.tenant_id = k.tenant_id\(scope.filter("m"))
                                  AND m.company_id = k.company_id ORDER BY m.id) m
         """
     }
 
-    private static func loadContractsStatement(oneTenant: Bool) -> String {
+    private static func loadContractsStatement(_ scope: TenantScope) -> String {
         """
         SELECT c.tenant_id, c.company_id, c.contract_number, c.amount, c.starts_on, c.ends_on
           FROM unnest($1::bigint[], $2::bigint[]) AS k(tenant_id, company_id)
-          CROSS JOIN LATERAL (SELECT * FROM contracts c WHERE c.tenant_id = k.tenant_id\(tenantIs("c", oneTenant))
+          CROSS JOIN LATERAL (SELECT * FROM contracts c WHERE c.tenant_id = k.tenant_id\(scope.filter("c"))
                                  AND c.company_id = k.company_id ORDER BY c.id) c
         """
     }
 
     /// Every service of each company: a contract's amount is checked against all the services under it.
-    private static func loadPortfoliosStatement(oneTenant: Bool) -> String {
+    private static func loadPortfoliosStatement(_ scope: TenantScope) -> String {
         """
         SELECT s.tenant_id, s.company_id, s.service_ref, s.console_instance_id, s.service_type, s.region, s.expires_on,
                s.renewal_amount, s.renewal_method, s.contract_number, s.term_months
           FROM unnest($1::bigint[], $2::bigint[]) AS k(tenant_id, company_id)
-          CROSS JOIN LATERAL (SELECT * FROM services s WHERE s.tenant_id = k.tenant_id\(tenantIs("s", oneTenant))
+          CROSS JOIN LATERAL (SELECT * FROM services s WHERE s.tenant_id = k.tenant_id\(scope.filter("s"))
                                  AND s.company_id = k.company_id ORDER BY s.id) s
         """
-    }
-}
-
-/// Runs of items that belong to one tenant each, for statements by tenant (`StatementRouting.perTenant`).
-enum TenantGroups {
-    /// `items` sorted by tenant, cut where the tenant changes (order within a tenant kept).
-    static func split<Item>(_ items: some Collection<Item>, tenant: (Item) -> Int64) -> [[Item]] {
-        var groups: [[Item]] = []
-        for item in items {
-            if let last = groups.last?.last, tenant(last) == tenant(item) {
-                groups[groups.count - 1].append(item)
-            } else {
-                groups.append([item])
-            }
-        }
-        return groups
     }
 }

@@ -11,12 +11,12 @@ extension InspectionQueries {
     public static func extendLeases(_ session: PostgresSession, owner: String, leaseSeconds: Double,
                                     routing: StatementRouting = .combined) throws -> Int {
         // Rows a write-back is changing right now are skipped: that write releases or keeps their lease itself.
-        func statement(_ oneTenant: Bool) -> String {
+        func statement(_ scope: TenantScope) -> String {
             """
             UPDATE inspection_leases l SET expires_at = now() + make_interval(secs => $2::double precision)
-              FROM (SELECT tenant_id, inspection_id FROM inspection_leases WHERE owner = $1\(tenantIs("", oneTenant))
+              FROM (SELECT tenant_id, inspection_id FROM inspection_leases WHERE owner = $1\(scope.filter(nil))
                      ORDER BY tenant_id, inspection_id FOR UPDATE SKIP LOCKED) held
-             WHERE l.tenant_id = held.tenant_id\(tenantIs("l.", oneTenant)) AND l.inspection_id = held.inspection_id
+             WHERE l.tenant_id = held.tenant_id\(scope.filter("l")) AND l.inspection_id = held.inspection_id
             """
         }
         let binds: [PostgresBind] = [.text(owner), .init(leaseSeconds)]
@@ -35,16 +35,15 @@ extension InspectionQueries {
     public static func releaseLeases(_ session: PostgresSession, _ claims: [(key: InspectionKey, token: Int64)],
                                      routing: StatementRouting = .combined) throws -> Int {
         guard !claims.isEmpty else { return 0 }
-        let oneTenant = routing == .perTenant
-        let groups = oneTenant ? TenantGroups.split(claims.sorted { $0.key < $1.key }, tenant: \.key.tenantId) : [claims]
-        return try session.pipeline(groups.map { group in
+        let scope = TenantScope(routing, parameter: 4)
+        return try session.pipeline(scope.groups(claims.sorted { $0.key < $1.key }, tenant: \.key.tenantId).map { group in
             PipelineStatement("""
                 DELETE FROM inspection_leases l
                  USING unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS k(tenant_id, id, token)
-                 WHERE l.tenant_id = k.tenant_id\(oneTenant ? " AND l.tenant_id = $4::bigint" : "") AND l.inspection_id = k.id
+                 WHERE l.tenant_id = k.tenant_id\(scope.filter("l")) AND l.inspection_id = k.id
                    AND l.token = k.token
                 """, [.intArray(group.map(\.key.tenantId)), .intArray(group.map(\.key.id)), .intArray(group.map(\.token))]
-                    + (oneTenant ? [.init(group.first?.key.tenantId ?? 0)] : []))
+                    + scope.bind(group.first?.key.tenantId))
         }).reduce(0) { $0 + $1.affectedRows }
     }
 
@@ -59,42 +58,38 @@ extension InspectionQueries {
              WHERE r.status = 'running' AND r.heartbeat_at < now() - make_interval(secs => $1::double precision * 10)
                AND NOT EXISTS (SELECT 1 FROM inspection_leases l WHERE l.owner = r.runner_id)
             """, [.init(leaseSeconds)])
-        func statement(_ oneTenant: Bool) -> String {
+        func statement(_ scope: TenantScope) -> String {
             """
             WITH expired AS (
                 DELETE FROM inspection_leases l
-                 USING (SELECT tenant_id, inspection_id FROM inspection_leases WHERE expires_at < now()\(tenantIs("", oneTenant))
+                 USING (SELECT tenant_id, inspection_id FROM inspection_leases WHERE expires_at < now()\(scope.filter(nil))
                          FOR UPDATE SKIP LOCKED) old
-                 WHERE l.tenant_id = old.tenant_id\(tenantIs("l.", oneTenant)) AND l.inspection_id = old.inspection_id
+                 WHERE l.tenant_id = old.tenant_id\(scope.filter("l")) AND l.inspection_id = old.inspection_id
                 RETURNING l.tenant_id, l.inspection_id, l.owner
             )
             INSERT INTO inspection_events (tenant_id, inspection_id, business_at, actor, kind, from_state, to_state, detail)
-            SELECT \(oneTenant ? "$3::bigint" : "e.tenant_id"), e.inspection_id, $1, $2, 'lease_expired', i.state, i.state,
+            SELECT \(scope.value("e")), e.inspection_id, $1, $2, 'lease_expired', i.state, i.state,
                    jsonb_build_object('previous_owner', e.owner)
-              FROM expired e JOIN inspections i ON i.tenant_id = e.tenant_id\(tenantIs("i.", oneTenant)) AND i.id = e.inspection_id
+              FROM expired e JOIN inspections i ON i.tenant_id = e.tenant_id\(scope.filter("i")) AND i.id = e.inspection_id
             """
         }
         let binds: [PostgresBind] = [.text(businessNow.description), .text(actor)]
         return try eachTenant(session, routing, statement, binds).reduce(0) { $0 + $1.affectedRows }
     }
 
-    /// ` AND <alias>tenant_id = $3` in a statement by tenant (binds $1, $2 are the statement's own).
-    private static func tenantIs(_ alias: String, _ oneTenant: Bool) -> String {
-        oneTenant ? " AND \(alias)tenant_id = $3::bigint" : ""
-    }
-
     /// A maintenance statement over every tenant: once (`combined`), or once per tenant with the tenant as the
     /// bind after `binds`, pipelined in one round trip and one transaction (`perTenant`).
     static func eachTenant(_ session: PostgresSession, _ routing: StatementRouting,
-                                   _ statement: (Bool) -> String, _ binds: [PostgresBind]) throws -> [PostgresResult] {
+                                   _ statement: (TenantScope) -> String, _ binds: [PostgresBind]) throws -> [PostgresResult] {
+        let scope = TenantScope(routing, parameter: binds.count + 1)
         switch routing {
         case .combined:
-            return [try session.query(statement(false), binds)]
+            return [try session.query(statement(scope), binds)]
         case .perTenant:
-            let tenants = try session.query("SELECT id FROM tenants ORDER BY id")
-            let text = statement(true)
+            let tenants = try session.query(claimTenantsStatement, [.null])
+            let text = statement(scope)
             return try session.pipeline(try (0..<tenants.rowCount).map { index in
-                PipelineStatement(text, binds + [.init(try tenants[index].requireInt64(0))])
+                PipelineStatement(text, binds + scope.bind(try tenants[index].requireInt64(0)))
             })
         }
     }
@@ -128,18 +123,17 @@ public enum LeaseQueries {
     public static func adoptLeases(_ session: PostgresSession, owner: String, knownTokens: [Int64],
                                    leaseSeconds: Double, routing: StatementRouting = .combined) throws -> [ClaimedInspection] {
         // By tenant, $4 is the tenant, named on every table (`tenants` is not a tenant's table).
-        func statement(_ oneTenant: Bool) -> String {
-            let tenantIs: (String) -> String = { oneTenant ? " AND \($0).tenant_id = $4::bigint" : "" }
-            return """
+        func statement(_ scope: TenantScope) -> String {
+            """
             WITH adopted AS (
                 UPDATE inspection_leases l SET expires_at = now() + make_interval(secs => $3::double precision)
-                 WHERE l.owner = $1 AND NOT (l.token = ANY($2::bigint[]))\(tenantIs("l"))
+                 WHERE l.owner = $1 AND NOT (l.token = ANY($2::bigint[]))\(scope.filter("l"))
                 RETURNING l.tenant_id, l.inspection_id, l.token
             )
             SELECT i.tenant_id, t.slug, i.id, i.service_id, i.company_id, i.cycle, i.due_on, i.state, i.attempts,
                    i.generation, i.idempotency_key, i.console_ticket, a.token
               FROM adopted a
-              JOIN inspections i ON i.tenant_id = a.tenant_id\(tenantIs("i")) AND i.id = a.inspection_id
+              JOIN inspections i ON i.tenant_id = a.tenant_id\(scope.filter("i")) AND i.id = a.inspection_id
               JOIN tenants t ON t.id = i.tenant_id
             """
         }

@@ -20,13 +20,13 @@ extension InspectionQueries {
             results = [try session.query(combinedWriteBackStatement, writeBackBinds(updates, actor: actor, runId: runId))]
         case .perTenant:
             // Sorted by key, so each tenant's updates are one run of the array (and tenants are locked in order).
-            let groups = TenantGroups.split(updates, tenant: \.key.tenantId)
+            let groups = perTenantScope.groups(updates, tenant: \.key.tenantId)
             // A generic plan: with a few rows per tenant the planner preferred a custom plan every time (its
             // estimate for an unnest of a parameter is ten rows, above the few it saw), and planning this
             // statement cost more than running it: 1.7 ms a call, 55 s of a 300-tenant bench.
             results = try session.pipeline(groups.map { group in
                 PipelineStatement(perTenantWriteBackStatement,
-                                  writeBackBinds(group, actor: actor, runId: runId) + [.init(group.first?.key.tenantId ?? 0)])
+                                  writeBackBinds(group, actor: actor, runId: runId) + perTenantScope.bind(group.first?.key.tenantId))
             }, localSettings: [("plan_cache_mode", "force_generic_plan")])
         }
         var written = Set<InspectionKey>()
@@ -38,14 +38,13 @@ extension InspectionQueries {
         return written
     }
 
-    static let combinedWriteBackStatement = writeBackStatement(oneTenant: false)
+    static let combinedWriteBackStatement = writeBackStatement(TenantScope(.combined, parameter: 32))
     /// $32: the one tenant every row of the batch belongs to, named on every table the statement touches.
-    static let perTenantWriteBackStatement = writeBackStatement(oneTenant: true)
+    static let perTenantScope = TenantScope(.perTenant, parameter: 32)
+    static let perTenantWriteBackStatement = writeBackStatement(perTenantScope)
 
-    private static func writeBackStatement(oneTenant: Bool) -> String {
-        func tenantIs(_ alias: String) -> String { oneTenant ? " AND \(alias).tenant_id = $32::bigint" : "" }
-        func tenant(_ alias: String) -> String { oneTenant ? "$32::bigint" : "\(alias).tenant_id" }
-        return """
+    private static func writeBackStatement(_ scope: TenantScope) -> String {
+        """
             WITH input AS (
                 SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::int[], $7::int[],
                                      $8::text[], $9::text[], $10::timestamptz[], $11::timestamptz[], $12::jsonb[], $13::text[],
@@ -61,8 +60,8 @@ extension InspectionQueries {
             -- cannot size an unnest and would loop over it per row).
             held AS (
                 SELECT u.* FROM input u
-                  JOIN inspection_leases l ON l.tenant_id = u.tenant_id AND l.inspection_id = u.id AND l.token = u.lease_token
-                 \(oneTenant ? "WHERE l.tenant_id = $32::bigint" : "")
+                  JOIN inspection_leases l ON l.tenant_id = u.tenant_id\(scope.filter("l")) AND l.inspection_id = u.id
+                                          AND l.token = u.lease_token
                  ORDER BY u.tenant_id, u.id
                    FOR UPDATE OF l
             ),
@@ -87,31 +86,31 @@ extension InspectionQueries {
                   -- The service's term and amount only for approvals (OFFSET 0 keeps the test a gate before the probes).
                   FROM held u LEFT JOIN LATERAL (
                       SELECT s.term_months, s.renewal_amount FROM services s
-                       WHERE u.to_state = 'approved' AND s.tenant_id = u.tenant_id\(tenantIs("s"))
-                         AND s.id = (SELECT x.service_id FROM inspections x WHERE x.tenant_id = u.tenant_id\(tenantIs("x")) AND x.id = u.id)
+                       WHERE u.to_state = 'approved' AND s.tenant_id = u.tenant_id\(scope.filter("s"))
+                         AND s.id = (SELECT x.service_id FROM inspections x WHERE x.tenant_id = u.tenant_id\(scope.filter("x")) AND x.id = u.id)
                       OFFSET 0) s ON true
-                 WHERE i.tenant_id = u.tenant_id\(tenantIs("i")) AND i.id = u.id AND i.state = u.from_state
+                 WHERE i.tenant_id = u.tenant_id\(scope.filter("i")) AND i.id = u.id AND i.state = u.from_state
                 RETURNING i.tenant_id, i.id, i.service_id, i.state, i.due_on, i.renewed_until, i.renewal_amount,
                           u.release, u.business_at, u.event_kind, u.event_from, u.detail
             ),
             released AS (
                 DELETE FROM inspection_leases l USING updated d
-                 WHERE d.release AND l.tenant_id = d.tenant_id\(tenantIs("l")) AND l.inspection_id = d.id
+                 WHERE d.release AND l.tenant_id = d.tenant_id\(scope.filter("l")) AND l.inspection_id = d.id
             ),
             -- The events of transitions folded into this write come first: Append runs its parts in order, so
             -- their ids are lower than the last transition's.
             events AS (
                 INSERT INTO inspection_events (tenant_id, inspection_id, business_at, actor, kind, from_state, to_state, detail, run_id)
-                SELECT \(tenant("e")), e.id, e.business_at, $21::text, e.kind, e.from_state, e.to_state, e.detail, $22::bigint
+                SELECT \(scope.value("e")), e.id, e.business_at, $21::text, e.kind, e.from_state, e.to_state, e.detail, $22::bigint
                   FROM unnest($25::bigint[], $26::bigint[], $27::text[], $28::text[], $29::text[], $30::jsonb[], $31::timestamptz[])
                        AS e(tenant_id, id, kind, from_state, to_state, detail, business_at)
                  WHERE (e.tenant_id, e.id) IN (SELECT d.tenant_id, d.id FROM updated d)
                 UNION ALL
-                SELECT \(tenant("d")), d.id, d.business_at, $21::text, d.event_kind, d.event_from, d.state, d.detail, $22::bigint FROM updated d
+                SELECT \(scope.value("d")), d.id, d.business_at, $21::text, d.event_kind, d.event_from, d.state, d.detail, $22::bigint FROM updated d
             ),
             renewals AS (
                 INSERT INTO service_renewals (tenant_id, inspection_id, service_id, previous_until, renewed_until, amount)
-                SELECT \(tenant("d")), d.id, d.service_id, d.due_on, d.renewed_until, d.renewal_amount
+                SELECT \(scope.value("d")), d.id, d.service_id, d.due_on, d.renewed_until, d.renewal_amount
                   FROM updated d WHERE d.state = 'approved'
                 ON CONFLICT DO NOTHING
                 RETURNING tenant_id, service_id, renewed_until
@@ -119,7 +118,7 @@ extension InspectionQueries {
             renewed AS (
                 UPDATE services s SET expires_on = GREATEST(s.expires_on, r.renewed_until),
                                       renewed_count = s.renewed_count + 1, updated_at = now()
-                  FROM renewals r WHERE s.tenant_id = r.tenant_id\(tenantIs("s")) AND s.id = r.service_id
+                  FROM renewals r WHERE s.tenant_id = r.tenant_id\(scope.filter("s")) AND s.id = r.service_id
             )
             SELECT tenant_id, id FROM updated
             UNION ALL
@@ -129,16 +128,16 @@ extension InspectionQueries {
             -- row written and nothing is probed), each by its primary key (LIMIT keeps the lookup a probe: a hash
             -- join here read the whole table on every write-back).
             SELECT u.tenant_id, u.id FROM input u
-              CROSS JOIN LATERAL (SELECT 1 FROM inspections i WHERE i.tenant_id = u.tenant_id\(tenantIs("i")) AND i.id = u.id
+              CROSS JOIN LATERAL (SELECT 1 FROM inspections i WHERE i.tenant_id = u.tenant_id\(scope.filter("i")) AND i.id = u.id
                                      AND i.state = u.to_state LIMIT 1) already
              WHERE u.from_state <> u.to_state
                AND (u.tenant_id, u.id) NOT IN (SELECT d.tenant_id, d.id FROM updated d)
                -- Given back: our lease is gone (the row may already be leased again, by the next claim of the
                -- poll it is due for). Kept: our lease is still there.
                AND CASE WHEN u.release
-                        THEN NOT EXISTS (SELECT 1 FROM inspection_leases l WHERE l.tenant_id = u.tenant_id\(tenantIs("l")) AND l.inspection_id = u.id
+                        THEN NOT EXISTS (SELECT 1 FROM inspection_leases l WHERE l.tenant_id = u.tenant_id\(scope.filter("l")) AND l.inspection_id = u.id
                                             AND l.token = u.lease_token)
-                        ELSE EXISTS (SELECT 1 FROM inspection_leases l WHERE l.tenant_id = u.tenant_id\(tenantIs("l")) AND l.inspection_id = u.id
+                        ELSE EXISTS (SELECT 1 FROM inspection_leases l WHERE l.tenant_id = u.tenant_id\(scope.filter("l")) AND l.inspection_id = u.id
                                         AND l.token = u.lease_token) END
             """
     }
