@@ -224,10 +224,29 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
         let days = totalSeconds >= 0 ? totalSeconds / 86_400 : (totalSeconds - 86_399) / 86_400
         let secondOfDay = totalSeconds - days * 86_400
         let date = CivilDate(daysSinceEpoch: Int(days))
-        func pad(_ value: Int64, _ width: Int) -> String {
-            let text = String(value)
-            return String(repeating: "0", count: max(0, width - text.count)) + text
+        guard (0...9999).contains(date.year) else {
+            func pad(_ value: Int64, _ width: Int) -> String {
+                let text = String(value)
+                return String(repeating: "0", count: max(0, width - text.count)) + text
+            }
+            return "\(date)T\(pad(secondOfDay / 3600, 2)):\(pad(secondOfDay % 3600 / 60, 2)):\(pad(secondOfDay % 60, 2)).\(pad(micros, 6))Z"
         }
-        return "\(date)T\(pad(secondOfDay / 3600, 2)):\(pad(secondOfDay % 3600 / 60, 2)):\(pad(secondOfDay % 60, 2)).\(pad(micros, 6))Z"
+        // Written digit by digit into one buffer: the runner formats two of these per inspection it writes back.
+        return String(unsafeUninitializedCapacity: 27) { buffer in
+            var at = 0
+            func put(_ value: Int, digits: Int) {
+                var value = value
+                for offset in stride(from: digits - 1, through: 0, by: -1) {
+                    buffer[at + offset] = UInt8(ascii: "0") + UInt8(value % 10)
+                    value /= 10
+                }
+                at += digits
+            }
+            func put(_ character: Unicode.Scalar) { buffer[at] = UInt8(ascii: character); at += 1 }
+            put(date.year, digits: 4); put("-"); put(date.month, digits: 2); put("-"); put(date.day, digits: 2)
+            put("T"); put(Int(secondOfDay / 3600), digits: 2); put(":"); put(Int(secondOfDay % 3600 / 60), digits: 2)
+            put(":"); put(Int(secondOfDay % 60), digits: 2); put("."); put(Int(micros), digits: 6); put("Z")
+            return at
+        }
     }
 }

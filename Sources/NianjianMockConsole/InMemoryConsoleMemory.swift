@@ -6,11 +6,16 @@ import NianjianDomain
 /// Durable console memory across runner crashes is the simulator's (`nianjian cloud serve`).
 public final class InMemoryConsoleMemory: MockConsoleMemory, @unchecked Sendable {
     private let lock = NSLock()
-    private var byKey: [String: MockSubmission] = [:]
+    /// What the console knows of one key: its first submission and how often it was sent and polled (one
+    /// entry, so a submit or a poll costs one lookup by key).
+    private struct Entry {
+        var submission: MockSubmission
+        var submits = 1
+        var mismatches = 0
+        var polls = 0
+    }
+    private var byKey: [String: Entry] = [:]
     private var byTicket: [String: String] = [:]
-    private var submitCounts: [String: Int] = [:]
-    private var mismatchCounts: [String: Int] = [:]
-    private var pollCounts: [String: Int] = [:]
     /// Keys in the order the console first received them, when asked for (a test of dispatch order; the
     /// throughput and memory benches keep a million keys and leave it off).
     private let recordsArrivalOrder: Bool
@@ -22,16 +27,19 @@ public final class InMemoryConsoleMemory: MockConsoleMemory, @unchecked Sendable
                                   completion: @escaping @Sendable (Result<[String: MockSubmission], any Error>) -> Void) {
         lock.lock()
         var stored: [String: MockSubmission] = [:]
+        stored.reserveCapacity(submissions.count)
         for submission in submissions {
-            submitCounts[submission.idempotencyKey, default: 0] += 1
-            if let first = byKey[submission.idempotencyKey] {
-                if first.fingerprint != submission.fingerprint { mismatchCounts[submission.idempotencyKey, default: 0] += 1 }
-                stored[submission.idempotencyKey] = first
+            let key = submission.idempotencyKey
+            if var entry = byKey[key] {
+                entry.submits += 1
+                if entry.submission.fingerprint != submission.fingerprint { entry.mismatches += 1 }
+                byKey[key] = entry
+                stored[key] = entry.submission
             } else {
-                byKey[submission.idempotencyKey] = submission
-                byTicket[submission.ticket] = submission.idempotencyKey
-                if recordsArrivalOrder { arrival.append(submission.idempotencyKey) }
-                stored[submission.idempotencyKey] = submission
+                byKey[key] = Entry(submission: submission)
+                byTicket[submission.ticket] = key
+                if recordsArrivalOrder { arrival.append(key) }
+                stored[key] = submission
             }
         }
         lock.unlock()
@@ -43,9 +51,10 @@ public final class InMemoryConsoleMemory: MockConsoleMemory, @unchecked Sendable
         lock.lock()
         var found: [String: MockSubmission] = [:]
         for ticket in tickets {
-            guard let key = byTicket[ticket], let submission = byKey[key] else { continue }
-            found[ticket] = submission
-            pollCounts[key, default: 0] += 1
+            guard let key = byTicket[ticket], var entry = byKey[key] else { continue }
+            found[ticket] = entry.submission
+            entry.polls += 1
+            byKey[key] = entry
         }
         lock.unlock()
         completion(.success(found))
@@ -60,13 +69,13 @@ public final class InMemoryConsoleMemory: MockConsoleMemory, @unchecked Sendable
     /// How often each key was submitted.
     public var submissionCounts: [String: Int] {
         lock.lock(); defer { lock.unlock() }
-        return submitCounts
+        return byKey.mapValues(\.submits)
     }
 
     /// The first submission of a key.
     public func submission(forKey key: String) -> MockSubmission? {
         lock.lock(); defer { lock.unlock() }
-        return byKey[key]
+        return byKey[key]?.submission
     }
 
     /// What the console was told, for the bench's figures and tests: keys, repeats of a key with the same
@@ -86,15 +95,14 @@ public final class InMemoryConsoleMemory: MockConsoleMemory, @unchecked Sendable
     public func figures(include: (String) -> Bool = { _ in true }) -> Figures {
         lock.lock(); defer { lock.unlock() }
         var figures = Figures()
-        for (key, submission) in byKey where include(key) {
-            let submits = submitCounts[key] ?? 1
+        for (key, entry) in byKey where include(key) {
             figures.submissions += 1
-            figures.repeats += submits - 1
-            figures.mismatches += mismatchCounts[key] ?? 0
-            var account = figures.perAccount[submission.account] ?? Figures.Calls()
-            account.submits += submits
-            account.polls += pollCounts[key] ?? 0
-            figures.perAccount[submission.account] = account
+            figures.repeats += entry.submits - 1
+            figures.mismatches += entry.mismatches
+            var account = figures.perAccount[entry.submission.account] ?? Figures.Calls()
+            account.submits += entry.submits
+            account.polls += entry.polls
+            figures.perAccount[entry.submission.account] = account
         }
         return figures
     }

@@ -205,9 +205,9 @@ public final class MockConsole: ConsoleAdapter, @unchecked Sendable {
     /// request's parameters and which generation of the inspection it is (the key's `-g<n>` suffix), not the
     /// database ids inside the key, so the same clients get the same decisions in any database.
     func decide(_ request: SubmitRequest, now: Timestamp) -> MockSubmission {
-        let generation = request.idempotencyKey.split(separator: "-").last.map(String.init) ?? ""
-        var random = SplitMix(seed: settings.seed ^ stableHash(request.account + "/" + request.fingerprint + "/" + generation)
-                                  ^ 0x5eed_dec1_5100)
+        let key = request.idempotencyKey
+        let generation = key.lastIndex(of: "-").map { key[key.index(after: $0)...] } ?? key[...]
+        var random = SplitMix(seed: settings.seed ^ stableHash(request.account, request.fingerprint, generation) ^ 0x5eed_dec1_5100)
         let roll = random.nextUnit()
         var cumulative = 0.0
         var rejection: RejectionReason?
@@ -253,10 +253,12 @@ public final class MockConsole: ConsoleAdapter, @unchecked Sendable {
 /// same account and key on the same business date give the same ticket.
 public enum MockTicket {
     public static func make(account: String, idempotencyKey: String, decidedOn: CivilDate, rejection: RejectionReason?) -> String {
-        let hash = String(stableHash(account + "/" + idempotencyKey), radix: 16, uppercase: true)
-        let date = decidedOn.description.replacingOccurrences(of: "-", with: "")
-        let outcome = rejection.flatMap { reason in RejectionReason.allCases.firstIndex(of: reason).map { "R\($0)" } } ?? "A"
-        return "T\(hash)-\(date)-\(outcome)"
+        let hash = String(stableHash(account, idempotencyKey), radix: 16, uppercase: true)
+        // yyyyMMdd (the ISO date without its hyphens).
+        let number = String(decidedOn.year * 10_000 + decidedOn.month * 100 + decidedOn.day)
+        let date = number.count < 8 ? String(repeating: "0", count: 8 - number.count) + number : number
+        let outcome = rejection.flatMap { reason in RejectionReason.allCases.firstIndex(of: reason).map { "R" + String($0) } } ?? "A"
+        return "T" + hash + "-" + date + "-" + outcome
     }
 
     /// The decision a ticket carries (nil: not one of the mock's tickets).
@@ -295,11 +297,24 @@ extension SeededRandom {
 }
 
 /// FNV-1a 64.
-func stableHash(_ text: String) -> UInt64 {
+func stableHash(_ text: String) -> UInt64 { stableHash([Substring(text)]) }
+
+/// FNV-1a 64 of the parts joined by "/", without building the joined string (the same value as hashing it).
+func stableHash(_ first: String, _ second: String, _ third: Substring? = nil) -> UInt64 {
+    third.map { stableHash([Substring(first), Substring(second), $0]) } ?? stableHash([Substring(first), Substring(second)])
+}
+
+private func stableHash(_ parts: [Substring]) -> UInt64 {
     var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-    for byte in text.utf8 {
-        hash ^= UInt64(byte)
-        hash = hash &* 0x100_0000_01b3
+    for (index, part) in parts.enumerated() {
+        if index > 0 {
+            hash ^= UInt64(UInt8(ascii: "/"))
+            hash = hash &* 0x100_0000_01b3
+        }
+        for byte in part.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x100_0000_01b3
+        }
     }
     return hash
 }

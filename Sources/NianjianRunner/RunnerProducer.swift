@@ -75,9 +75,8 @@ extension NightRunner {
         }
         guard !needFiles.isEmpty else { dispatchWork(); return }
         loading += 1
-        let keys = needFiles.map(\.key)
         let toValidate = needFiles
-        databaseCall("load files", { try $0.loadFiles(for: keys) }) { [self] files in
+        databaseCall("load files", { try $0.loadFiles(for: toValidate) }) { [self] files in
             loading -= 1
             checkStatusThenValidate(toValidate, files: files)
         }

@@ -29,19 +29,21 @@ extension InspectionQueries {
     static let tenantClaimStatement = """
         WITH
         attempt AS (
-            SELECT i.tenant_id, i.id FROM inspections i
+            SELECT i.tenant_id, i.id, i.service_id, i.company_id, i.cycle, i.due_on, i.state, i.attempts, i.generation,
+                   i.idempotency_key, i.console_ticket FROM inspections i
              WHERE i.tenant_id = $1 AND i.next_attempt_at <= $2 AND i.state IN ('pending', 'submitting')
                AND NOT EXISTS (SELECT 1 FROM inspection_leases l WHERE l.tenant_id = $1 AND l.inspection_id = i.id OFFSET 0)
              ORDER BY i.next_attempt_at, i.id LIMIT $3 FOR UPDATE OF i SKIP LOCKED
         ),
         poll AS (
-            SELECT i.tenant_id, i.id FROM inspections i
+            SELECT i.tenant_id, i.id, i.service_id, i.company_id, i.cycle, i.due_on, i.state, i.attempts, i.generation,
+                   i.idempotency_key, i.console_ticket FROM inspections i
              WHERE i.tenant_id = $1 AND i.next_poll_at <= $2 AND i.state = 'in_review'
                AND NOT EXISTS (SELECT 1 FROM inspection_leases l WHERE l.tenant_id = $1 AND l.inspection_id = i.id OFFSET 0)
              ORDER BY i.next_poll_at, i.id LIMIT $3 FOR UPDATE OF i SKIP LOCKED
         ),
         picked AS (
-            SELECT every_kind.tenant_id, every_kind.id FROM (SELECT * FROM attempt UNION ALL SELECT * FROM poll) every_kind
+            SELECT every_kind.* FROM (SELECT * FROM attempt UNION ALL SELECT * FROM poll) every_kind
              ORDER BY every_kind.id LIMIT $3
         ),
         leased AS (
@@ -50,11 +52,12 @@ extension InspectionQueries {
             ON CONFLICT DO NOTHING
             RETURNING inspection_id, token
         )
-        SELECT i.tenant_id, $7::text, i.id, i.service_id, i.company_id,
-               i.cycle, i.due_on, i.state, i.attempts, i.generation, i.idempotency_key, i.console_ticket, l.token,
+        -- The columns of the row version the claim locked, carried through `picked`.
+        SELECT p.tenant_id, $7::text, p.id, p.service_id, p.company_id,
+               p.cycle, p.due_on, p.state, p.attempts, p.generation, p.idempotency_key, p.console_ticket, l.token,
                NULL::bigint
           FROM leased l
-          CROSS JOIN LATERAL (SELECT * FROM inspections i WHERE i.tenant_id = $1 AND i.id = l.inspection_id LIMIT 1) i
+          JOIN picked p ON p.id = l.inspection_id
         UNION ALL
         SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, count(*) FROM picked
         """

@@ -38,15 +38,17 @@ extension InspectionQueries {
             -- Attempts and submissions to resume: both by their due time (a submission keeps the one it was
             -- claimed at, so it comes before the attempts that became due after it).
             attempt AS (
-                SELECT p.tenant_id, p.id FROM share s CROSS JOIN LATERAL (
-                    SELECT i.tenant_id, i.id FROM inspections i
+                SELECT p.* FROM share s CROSS JOIN LATERAL (
+                    SELECT i.tenant_id, i.id, i.service_id, i.company_id, i.cycle, i.due_on, i.state, i.attempts, i.generation,
+                           i.idempotency_key, i.console_ticket FROM inspections i
                     WHERE i.tenant_id = s.id AND i.next_attempt_at <= $1 AND i.state IN ('pending', 'submitting')
                       AND NOT EXISTS (SELECT 1 FROM inspection_leases l WHERE l.tenant_id = i.tenant_id AND l.inspection_id = i.id OFFSET 0)
                     ORDER BY i.next_attempt_at, i.id LIMIT s.n FOR UPDATE OF i SKIP LOCKED) p
             ),
             poll AS (
-                SELECT p.tenant_id, p.id FROM share s CROSS JOIN LATERAL (
-                    SELECT i.tenant_id, i.id FROM inspections i
+                SELECT p.* FROM share s CROSS JOIN LATERAL (
+                    SELECT i.tenant_id, i.id, i.service_id, i.company_id, i.cycle, i.due_on, i.state, i.attempts, i.generation,
+                           i.idempotency_key, i.console_ticket FROM inspections i
                     WHERE i.tenant_id = s.id AND i.next_poll_at <= $1 AND i.state = 'in_review'
                       AND NOT EXISTS (SELECT 1 FROM inspection_leases l WHERE l.tenant_id = i.tenant_id AND l.inspection_id = i.id OFFSET 0)
                     ORDER BY i.next_poll_at, i.id LIMIT s.n FOR UPDATE OF i SKIP LOCKED) p
@@ -54,8 +56,8 @@ extension InspectionQueries {
             -- At most $2 in all: every tenant's first row before anyone's second (many tenants, small batch),
             -- and no tenant more than its share, whatever kinds of work it has due (its share is for both).
             picked AS (
-                SELECT ranked.tenant_id, ranked.id FROM (
-                    SELECT tenant_id, id, row_number() OVER (PARTITION BY tenant_id ORDER BY id) AS rank
+                SELECT ranked.* FROM (
+                    SELECT every_kind.*, row_number() OVER (PARTITION BY tenant_id ORDER BY id) AS rank
                       FROM (SELECT * FROM attempt UNION ALL SELECT * FROM poll) every_kind
                 ) ranked JOIN share s ON s.id = ranked.tenant_id
                 WHERE ranked.rank <= s.n
@@ -71,16 +73,14 @@ extension InspectionQueries {
             -- The leased rows, then one row carrying how many were picked: fewer leased than picked means another
             -- claimer won some rows, and the caller claims again for the shortfall.
             -- (The slug from the claim's own tenants, hashed once: a probe of `tenants` per row was planned as a
-            -- scan of the small table for every leased row. Each inspection by one probe of its primary key: LIMIT
-            -- keeps it a probe, where a join hashed the whole inspections table on every claim, which made a claim's
-            -- cost grow with the backlog.)
-            SELECT i.tenant_id, s.slug, i.id, i.service_id, i.company_id,
-                   i.cycle, i.due_on, i.state, i.attempts, i.generation, i.idempotency_key, i.console_ticket, l.token,
+            -- scan of the small table for every leased row. The inspection's columns are those of the row version
+            -- the claim locked, carried through `picked`: no second read of the table.)
+            SELECT p.tenant_id, s.slug, p.id, p.service_id, p.company_id,
+                   p.cycle, p.due_on, p.state, p.attempts, p.generation, p.idempotency_key, p.console_ticket, l.token,
                    NULL::bigint
               FROM leased l
+              JOIN picked p ON p.tenant_id = l.tenant_id AND p.id = l.inspection_id
               JOIN share s ON s.id = l.tenant_id
-              CROSS JOIN LATERAL (SELECT * FROM inspections i WHERE i.tenant_id = l.tenant_id AND i.id = l.inspection_id
-                                   LIMIT 1) i
             UNION ALL
             SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, count(*) FROM picked
             """

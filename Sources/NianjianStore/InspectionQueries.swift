@@ -6,41 +6,48 @@ import NianjianPostgres
 /// the write-back in WriteBackQueries, the leases in LeaseQueries.)
 public enum InspectionQueries {
     /// Loads the company file (company, materials, contracts, every service of the company, the inspected
-    /// service) of each inspection in two round trips: the inspections' rows, then the companies' rows in
-    /// three statements sent together. `perTenant`: each statement for one tenant's inspections.
-    public static func loadFiles(_ session: PostgresSession, for keys: [InspectionKey],
+    /// service) of each claimed inspection in one round trip: four statements sent together, by the company and
+    /// service ids the claim read from the locked row (no second read of `inspections`). `perTenant`: each
+    /// statement for one tenant's inspections.
+    public static func loadFiles(_ session: PostgresSession, for inspections: [ClaimedInspection],
                                  routing: StatementRouting = .combined) throws -> [InspectionKey: InspectionFile] {
-        guard !keys.isEmpty else { return [:] }
-        let scope = TenantScope(routing, parameter: 3)
-        let mains = try session.pipeline(scope.groups(keys.sorted(), tenant: \.tenantId).map { group in
-            PipelineStatement(loadInspectionsStatement(scope),
-                              [.intArray(group.map(\.tenantId)), .intArray(group.map(\.id))] + scope.bind(group.first?.tenantId))
-        })
-        var files: [InspectionKey: InspectionFile] = [:]
+        guard !inspections.isEmpty else { return [:] }
+        // $5 for the inspected rows' statement (four arrays before it), $3 for the companies' statements.
+        let scope = TenantScope(routing, parameter: 5), companyScope = TenantScope(routing, parameter: 3)
+        let sorted = inspections.sorted { $0.key < $1.key }
         var companyOf: [InspectionKey: CompanyKey] = [:]
-        for main in mains {
+        for item in sorted { companyOf[item.key] = CompanyKey(tenantId: item.tenantId, companyId: item.companyId) }
+        let companies = Array(Set(companyOf.values)).sorted { ($0.tenantId, $0.companyId) < ($1.tenantId, $1.companyId) }
+        let companyGroups = companyScope.groups(companies, tenant: \.tenantId)
+        var statements: [PipelineStatement] = []
+        for group in scope.groups(sorted, tenant: \.tenantId) where !group.isEmpty {
+            statements.append(PipelineStatement(loadInspectedStatement(scope), [
+                .intArray(group.map(\.tenantId)), .intArray(group.map(\.id)), .intArray(group.map(\.companyId)),
+                .intArray(group.map(\.serviceId))] + scope.bind(group.first?.tenantId)))
+        }
+        let mainCount = statements.count
+        for group in companyGroups where !group.isEmpty {
+            let binds = [PostgresBind.intArray(group.map(\.tenantId)), .intArray(group.map(\.companyId))]
+                + companyScope.bind(group.first?.tenantId)
+            statements += [PipelineStatement(loadMaterialsStatement(companyScope), binds),
+                           PipelineStatement(loadContractsStatement(companyScope), binds),
+                           PipelineStatement(loadPortfoliosStatement(companyScope), binds)]
+        }
+        let everything = try session.pipeline(statements)
+        var files: [InspectionKey: InspectionFile] = [:]
+        for main in everything.prefix(mainCount) {
             for index in 0..<main.rowCount {
                 let row = main[index]
                 let key = InspectionKey(tenantId: try row.requireInt64(0), id: try row.requireInt64(1))
-                let companyId = try row.requireInt64(2)
                 let company = Company(ref: try row.requireString(3), name: try row.requireString(4),
                                       legalRepresentative: try row.requireString(5), contactName: row.string(6) ?? "",
                                       contactPhone: row.string(7) ?? "", contactEmail: row.string(8) ?? "")
                 let service = try StoreDecoding.service(row, from: 9)
                 files[key] = InspectionFile(file: CompanyFile(company: company, materials: [], contracts: [], service: service),
-                                            companyId: companyId)
-                companyOf[key] = CompanyKey(tenantId: key.tenantId, companyId: companyId)
+                                            companyId: try row.requireInt64(2))
             }
         }
-        let companies = Array(Set(companyOf.values)).sorted { ($0.tenantId, $0.companyId) < ($1.tenantId, $1.companyId) }
-        var statements: [PipelineStatement] = []
-        for group in scope.groups(companies, tenant: \.tenantId) where !group.isEmpty {
-            let binds = [PostgresBind.intArray(group.map(\.tenantId)), .intArray(group.map(\.companyId))] + scope.bind(group.first?.tenantId)
-            statements += [PipelineStatement(loadMaterialsStatement(scope), binds),
-                           PipelineStatement(loadContractsStatement(scope), binds),
-                           PipelineStatement(loadPortfoliosStatement(scope), binds)]
-        }
-        let results = try session.pipeline(statements)
+        let results = Array(everything.dropFirst(mainCount))
         var materials: [CompanyKey: [Material]] = [:]
         var contracts: [CompanyKey: [Contract]] = [:]
         var portfolios: [CompanyKey: [Service]] = [:]
@@ -64,7 +71,7 @@ public enum InspectionQueries {
                 }
             }
         }
-        for (key, owner) in companyOf {
+        for (key, owner) in companyOf where files[key] != nil {
             files[key]?.file.materials = materials[owner] ?? []
             files[key]?.file.contracts = contracts[owner] ?? []
             if let services = portfolios[owner], !services.isEmpty { files[key]?.file.services = services }
@@ -74,20 +81,20 @@ public enum InspectionQueries {
 
     private struct CompanyKey: Hashable { let tenantId: Int64; let companyId: Int64 }
 
-    private static func loadInspectionsStatement(_ scope: TenantScope) -> String {
+    /// $1 tenants, $2 inspections, $3 their companies, $4 their services (as claimed), $5 the one tenant
+    /// (`perTenant`). An inspection whose company or service is gone has no row (and no file).
+    private static func loadInspectedStatement(_ scope: TenantScope) -> String {
         """
         SELECT k.tenant_id, k.id, c.id, c.company_ref, c.name, c.legal_representative, c.contact_name, c.contact_phone,
                c.contact_email, s.service_ref, s.console_instance_id, s.service_type, s.region, s.expires_on,
                s.renewal_amount, s.renewal_method, s.contract_number, s.term_months
-          FROM unnest($1::bigint[], $2::bigint[]) AS k(tenant_id, id)
-          -- Each row by one probe of its primary key (LIMIT keeps them probes: as joins, the planner hashed the
-          -- whole inspections table on every load, or read a tenant's services by the company index).
-          CROSS JOIN LATERAL (SELECT i.tenant_id, i.company_id, i.service_id FROM inspections i
-                               WHERE i.tenant_id = k.tenant_id\(scope.filter("i")) AND i.id = k.id LIMIT 1) i
-          CROSS JOIN LATERAL (SELECT * FROM companies c WHERE c.tenant_id = i.tenant_id\(scope.filter("c"))
-                                 AND c.id = i.company_id LIMIT 1) c
-          CROSS JOIN LATERAL (SELECT * FROM services s WHERE s.tenant_id = i.tenant_id\(scope.filter("s"))
-                                 AND s.id = i.service_id LIMIT 1) s
+          FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[]) AS k(tenant_id, id, company_id, service_id)
+          -- Each row by one probe of its primary key (LIMIT keeps them probes: as joins, the planner hashed a
+          -- whole table on every load, or read a tenant's services by the company index).
+          CROSS JOIN LATERAL (SELECT * FROM companies c WHERE c.tenant_id = k.tenant_id\(scope.filter("c"))
+                                 AND c.id = k.company_id LIMIT 1) c
+          CROSS JOIN LATERAL (SELECT * FROM services s WHERE s.tenant_id = k.tenant_id\(scope.filter("s"))
+                                 AND s.id = k.service_id LIMIT 1) s
         """
     }
 

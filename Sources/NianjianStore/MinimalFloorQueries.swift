@@ -31,6 +31,7 @@ public enum MinimalFloorQueries {
             SELECT g, g % $2::int, g, 'pending', now() - interval '1 hour' FROM generate_series(1, $1::int) g
             """, [.init(count), .init(max(1, tenants))])
         try session.executeScript("VACUUM ANALYZE bench_minimal.services, bench_minimal.jobs")
+        try BenchQueries.checkpoint(session)
     }
 
     /// One batch of the whole lifecycle in one transaction. Returns how many jobs it carried (0: none left).

@@ -17,8 +17,8 @@ public protocol RunnerStoreSession {
     /// Work `owner` holds under a lease token not in `knownTokens` (a claim whose answer was lost with the
     /// connection): extended and returned with its own token, for the runner to carry on with.
     func adoptLeases(owner: String, knownTokens: [Int64], leaseSeconds: Double) throws -> [ClaimedInspection]
-    /// The company file of each inspection.
-    func loadFiles(for keys: [InspectionKey]) throws -> [InspectionKey: InspectionFile]
+    /// The company file of each claimed inspection (by the company and service the claim read).
+    func loadFiles(for inspections: [ClaimedInspection]) throws -> [InspectionKey: InspectionFile]
     /// Writes a batch of outcomes, fenced by lease token and state; returns the keys written (a retried
     /// batch that had committed reports its rows as written, without a second event).
     @discardableResult
@@ -96,8 +96,8 @@ struct PostgresRunnerSession: RunnerStoreSession {
         try LeaseQueries.adoptLeases(session, owner: owner, knownTokens: knownTokens, leaseSeconds: leaseSeconds, routing: routing)
     }
 
-    func loadFiles(for keys: [InspectionKey]) throws -> [InspectionKey: InspectionFile] {
-        try InspectionQueries.loadFiles(session, for: keys, routing: routing)
+    func loadFiles(for inspections: [ClaimedInspection]) throws -> [InspectionKey: InspectionFile] {
+        try InspectionQueries.loadFiles(session, for: inspections, routing: routing)
     }
 
     @discardableResult

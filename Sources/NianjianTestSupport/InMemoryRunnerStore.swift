@@ -213,10 +213,10 @@ public final class InMemoryRunnerStore: RunnerStore, @unchecked Sendable {
             }
         }
 
-        func loadFiles(for keys: [InspectionKey]) throws -> [InspectionKey: InspectionFile] {
+        func loadFiles(for inspections: [ClaimedInspection]) throws -> [InspectionKey: InspectionFile] {
             store.locked { state in
                 var files: [InspectionKey: InspectionFile] = [:]
-                for key in keys { files[key] = state.files[key] }
+                for item in inspections { files[item.key] = state.files[item.key] }
                 return files
             }
         }
