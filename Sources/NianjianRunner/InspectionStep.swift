@@ -166,14 +166,25 @@ extension NightRunner {
     }
 }
 
-/// Findings as stored in `inspections.findings` (reports decode the same shape).
+/// Findings as stored in `inspections.findings` (reports decode the same shape: `Finding`'s Codable keys, nil
+/// fields left out). Written by hand, keys sorted: JSONEncoder cost the runner more than validating the file.
 enum FindingsJSON {
     static func encode(_ findings: [Finding]) -> String {
         guard !findings.isEmpty else { return "[]" }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        guard let data = try? encoder.encode(findings) else { return "[]" }
-        return String(decoding: data, as: UTF8.self)
+        var out = "["
+        for (index, finding) in findings.enumerated() {
+            if index > 0 { out += "," }
+            var fields: [(String, String)] = [("code", finding.code)]
+            if let contract = finding.contractNumber { fields.append(("contractNumber", contract)) }
+            if let document = finding.document { fields.append(("document", document.rawValue)) }
+            fields += [("messageEn", finding.messageEn), ("messageZh", finding.messageZh), ("remedyEn", finding.remedyEn),
+                       ("remedyZh", finding.remedyZh)]
+            if let service = finding.serviceRef { fields.append(("serviceRef", service)) }
+            fields.append(("severity", finding.severity.rawValue))
+            if let cause = finding.wouldCause { fields.append(("wouldCause", cause.rawValue)) }
+            out += "{" + fields.map { JSONLiteral.string($0.0) + ":" + JSONLiteral.string($0.1) }.joined(separator: ",") + "}"
+        }
+        return out + "]"
     }
 }
 

@@ -136,7 +136,9 @@ public final class NightRunner: @unchecked Sendable {
     var summary: RunSummary?
     var timers: [DispatchSourceTimer] = []
     var signalSources: [DispatchSourceSignal] = []
-    var random = SystemRandomNumberGenerator()
+    /// Backoff jitter: seeded once from the system's generator (a system call per draw cost more than the
+    /// state machine it feeds; jitter needs spread, not secrecy).
+    var random = SeededRandom(seed: UInt64.random(in: 0...UInt64.max))
 
     public convenience init(database: Database, console: any ConsoleAdapter, clock: any BusinessClock, options: RunOptions,
                             logger: Logger = Logger(label: "nianjian.runner")) {
