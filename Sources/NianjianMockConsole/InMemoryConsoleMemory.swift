@@ -24,22 +24,22 @@ public final class InMemoryConsoleMemory: MockConsoleMemory, @unchecked Sendable
     public init(recordingArrivalOrder: Bool = false) { recordsArrivalOrder = recordingArrivalOrder }
 
     public func recordSubmissions(_ submissions: [MockSubmission],
-                                  completion: @escaping @Sendable (Result<[String: MockSubmission], any Error>) -> Void) {
+                                  completion: @escaping @Sendable (Result<[MockSubmission], any Error>) -> Void) {
         lock.lock()
-        var stored: [String: MockSubmission] = [:]
+        var stored: [MockSubmission] = []
         stored.reserveCapacity(submissions.count)
         for submission in submissions {
             let key = submission.idempotencyKey
-            if var entry = byKey[key] {
-                entry.submits += 1
-                if entry.submission.fingerprint != submission.fingerprint { entry.mismatches += 1 }
-                byKey[key] = entry
-                stored[key] = entry.submission
+            if let index = byKey.index(forKey: key) {
+                // Counted in place: one lookup by key.
+                byKey.values[index].submits += 1
+                if byKey.values[index].submission.fingerprint != submission.fingerprint { byKey.values[index].mismatches += 1 }
+                stored.append(byKey.values[index].submission)
             } else {
                 byKey[key] = Entry(submission: submission)
                 byTicket[submission.ticket] = key
                 if recordsArrivalOrder { arrival.append(key) }
-                stored[key] = submission
+                stored.append(submission)
             }
         }
         lock.unlock()
@@ -47,14 +47,14 @@ public final class InMemoryConsoleMemory: MockConsoleMemory, @unchecked Sendable
     }
 
     public func lookUpTickets(_ tickets: [String],
-                              completion: @escaping @Sendable (Result<[String: MockSubmission], any Error>) -> Void) {
+                              completion: @escaping @Sendable (Result<[MockSubmission?], any Error>) -> Void) {
         lock.lock()
-        var found: [String: MockSubmission] = [:]
+        var found: [MockSubmission?] = []
+        found.reserveCapacity(tickets.count)
         for ticket in tickets {
-            guard let key = byTicket[ticket], var entry = byKey[key] else { continue }
-            found[ticket] = entry.submission
-            entry.polls += 1
-            byKey[key] = entry
+            guard let key = byTicket[ticket], let index = byKey.index(forKey: key) else { found.append(nil); continue }
+            byKey.values[index].polls += 1
+            found.append(byKey.values[index].submission)
         }
         lock.unlock()
         completion(.success(found))

@@ -6,13 +6,13 @@ import NianjianDomain
 /// Where the mock console keeps what it was sent: in process (`InMemoryConsoleMemory`), never in the product
 /// database. A console whose memory must survive a runner crash is the simulator (`nianjian cloud serve`).
 public protocol MockConsoleMemory: Sendable {
-    /// Records submissions; for a key seen before, returns the first submission (the caller compares
-    /// fingerprints) and counts the repeat.
+    /// Records submissions; for a key seen before, answers with the first submission (the caller compares
+    /// fingerprints) and counts the repeat. One answer per submission, in their order.
     func recordSubmissions(_ submissions: [MockSubmission],
-                           completion: @escaping @Sendable (Result<[String: MockSubmission], any Error>) -> Void)
-    /// The submissions behind these tickets (and counts the polls).
+                           completion: @escaping @Sendable (Result<[MockSubmission], any Error>) -> Void)
+    /// The submission behind each ticket (nil: unknown), in the tickets' order, and counts the polls.
     func lookUpTickets(_ tickets: [String],
-                       completion: @escaping @Sendable (Result<[String: MockSubmission], any Error>) -> Void)
+                       completion: @escaping @Sendable (Result<[MockSubmission?], any Error>) -> Void)
 }
 
 public struct MockSubmission: Sendable, Hashable {
@@ -60,17 +60,26 @@ public final class MockConsole: ConsoleAdapter, @unchecked Sendable {
         submitBatcher = Batcher(label: "mock-submit", maximum: 500) { submissions, deliver in
             // One key twice in one batch would be one row updated twice: the batcher keeps keys unique.
             memory.recordSubmissions(submissions) { result in
-                deliver(submissions.map { submission in
-                    result.flatMap { stored in
-                        stored[submission.idempotencyKey].map { .success($0) }
-                            ?? .failure(MockConsoleFailure(message: "submission was not recorded"))
-                    }
-                })
+                switch result {
+                case .success(let stored) where stored.count == submissions.count:
+                    deliver(stored.map { .success($0) })
+                case .success:
+                    deliver(submissions.map { _ in .failure(MockConsoleFailure(message: "submission was not recorded")) })
+                case .failure(let error):
+                    deliver(submissions.map { _ in .failure(error) })
+                }
             }
         }
         pollBatcher = Batcher(label: "mock-poll", maximum: 500) { tickets, deliver in
             memory.lookUpTickets(tickets) { result in
-                deliver(tickets.map { ticket in result.map { $0[ticket] } })
+                switch result {
+                case .success(let found) where found.count == tickets.count:
+                    deliver(found.map { .success($0) })
+                case .success:
+                    deliver(tickets.map { _ in .failure(MockConsoleFailure(message: "tickets were not looked up")) })
+                case .failure(let error):
+                    deliver(tickets.map { _ in .failure(error) })
+                }
             }
         }
     }
@@ -102,14 +111,15 @@ public final class MockConsole: ConsoleAdapter, @unchecked Sendable {
             } else {
                 lostAnswer = nil
             }
-            let submission = decide(request, now: now)
+            let fingerprint = request.fingerprint
+            let submission = decide(request, fingerprint: fingerprint, now: now)
             submitBatcher.add(submission, key: submission.idempotencyKey) { result in
                 self.after(latency) {
                     switch result {
                     case .failure(let error):
                         completion(.failure(ConsoleError(.transient(.server), "console storage error: \(error)")))
                     case .success(let stored):
-                        if stored.fingerprint != request.fingerprint {
+                        if stored.fingerprint != fingerprint {
                             completion(.failure(ConsoleError(.permanent(code: "IdempotentParameterMismatch"),
                                                              "the idempotency key was used before with other parameters")))
                         } else if let lostAnswer {
@@ -204,10 +214,10 @@ public final class MockConsole: ConsoleAdapter, @unchecked Sendable {
     /// The console's decision for a request, fixed by the seed and what was submitted: the account, the
     /// request's parameters and which generation of the inspection it is (the key's `-g<n>` suffix), not the
     /// database ids inside the key, so the same clients get the same decisions in any database.
-    func decide(_ request: SubmitRequest, now: Timestamp) -> MockSubmission {
+    func decide(_ request: SubmitRequest, fingerprint: String, now: Timestamp) -> MockSubmission {
         let key = request.idempotencyKey
         let generation = key.lastIndex(of: "-").map { key[key.index(after: $0)...] } ?? key[...]
-        var random = SplitMix(seed: settings.seed ^ stableHash(request.account, request.fingerprint, generation) ^ 0x5eed_dec1_5100)
+        var random = SplitMix(seed: settings.seed ^ stableHash(request.account, fingerprint, generation) ^ 0x5eed_dec1_5100)
         let roll = random.nextUnit()
         var cumulative = 0.0
         var rejection: RejectionReason?
@@ -220,7 +230,7 @@ public final class MockConsole: ConsoleAdapter, @unchecked Sendable {
             : now.chinaDate
         let ticket = MockTicket.make(account: request.account, idempotencyKey: request.idempotencyKey,
                                      decidedOn: decidedOn, rejection: rejection)
-        return MockSubmission(idempotencyKey: request.idempotencyKey, account: request.account, fingerprint: request.fingerprint,
+        return MockSubmission(idempotencyKey: request.idempotencyKey, account: request.account, fingerprint: fingerprint,
                               ticket: ticket, submittedAt: now, decidedOn: decidedOn, rejection: rejection)
     }
 
