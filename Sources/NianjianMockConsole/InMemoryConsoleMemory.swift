@@ -23,41 +23,26 @@ public final class InMemoryConsoleMemory: MockConsoleMemory, @unchecked Sendable
 
     public init(recordingArrivalOrder: Bool = false) { recordsArrivalOrder = recordingArrivalOrder }
 
-    public func recordSubmissions(_ submissions: [MockSubmission],
-                                  completion: @escaping @Sendable (Result<[MockSubmission], any Error>) -> Void) {
-        lock.lock()
-        var stored: [MockSubmission] = []
-        stored.reserveCapacity(submissions.count)
-        for submission in submissions {
-            let key = submission.idempotencyKey
-            if let index = byKey.index(forKey: key) {
-                // Counted in place: one lookup by key.
-                byKey.values[index].submits += 1
-                if byKey.values[index].submission.fingerprint != submission.fingerprint { byKey.values[index].mismatches += 1 }
-                stored.append(byKey.values[index].submission)
-            } else {
-                byKey[key] = Entry(submission: submission)
-                byTicket[submission.ticket] = key
-                if recordsArrivalOrder { arrival.append(key) }
-                stored.append(submission)
-            }
+    public func record(_ submission: MockSubmission) -> MockSubmission {
+        lock.lock(); defer { lock.unlock() }
+        let key = submission.idempotencyKey
+        guard let index = byKey.index(forKey: key) else {
+            byKey[key] = Entry(submission: submission)
+            byTicket[submission.ticket] = key
+            if recordsArrivalOrder { arrival.append(key) }
+            return submission
         }
-        lock.unlock()
-        completion(.success(stored))
+        // Counted in place: one lookup by key.
+        byKey.values[index].submits += 1
+        if byKey.values[index].submission.fingerprint != submission.fingerprint { byKey.values[index].mismatches += 1 }
+        return byKey.values[index].submission
     }
 
-    public func lookUpTickets(_ tickets: [String],
-                              completion: @escaping @Sendable (Result<[MockSubmission?], any Error>) -> Void) {
-        lock.lock()
-        var found: [MockSubmission?] = []
-        found.reserveCapacity(tickets.count)
-        for ticket in tickets {
-            guard let key = byTicket[ticket], let index = byKey.index(forKey: key) else { found.append(nil); continue }
-            byKey.values[index].polls += 1
-            found.append(byKey.values[index].submission)
-        }
-        lock.unlock()
-        completion(.success(found))
+    public func lookUp(ticket: String) -> MockSubmission? {
+        lock.lock(); defer { lock.unlock() }
+        guard let key = byTicket[ticket], let index = byKey.index(forKey: key) else { return nil }
+        byKey.values[index].polls += 1
+        return byKey.values[index].submission
     }
 
     /// Each key once, in the order it first reached the console (empty unless `recordingArrivalOrder`).

@@ -6,13 +6,11 @@ import NianjianDomain
 /// Where the mock console keeps what it was sent: in process (`InMemoryConsoleMemory`), never in the product
 /// database. A console whose memory must survive a runner crash is the simulator (`nianjian cloud serve`).
 public protocol MockConsoleMemory: Sendable {
-    /// Records submissions; for a key seen before, answers with the first submission (the caller compares
-    /// fingerprints) and counts the repeat. One answer per submission, in their order.
-    func recordSubmissions(_ submissions: [MockSubmission],
-                           completion: @escaping @Sendable (Result<[MockSubmission], any Error>) -> Void)
-    /// The submission behind each ticket (nil: unknown), in the tickets' order, and counts the polls.
-    func lookUpTickets(_ tickets: [String],
-                       completion: @escaping @Sendable (Result<[MockSubmission?], any Error>) -> Void)
+    /// Records a submission; for a key seen before, returns the first submission (the caller compares
+    /// fingerprints) and counts the repeat.
+    func record(_ submission: MockSubmission) -> MockSubmission
+    /// The submission behind a ticket (nil: unknown), counting the poll.
+    func lookUp(ticket: String) -> MockSubmission?
 }
 
 public struct MockSubmission: Sendable, Hashable {
@@ -34,7 +32,7 @@ public struct MockSubmission: Sendable, Hashable {
 }
 
 /// A deterministic console: for a seed, the same calls get the same answers, faults and decisions.
-/// Calls wait out their latency on timers (no thread held); the memory is written in batches.
+/// Calls wait out their latency on timers (no thread held); the memory records each call as it arrives.
 public final class MockConsole: ConsoleAdapter, @unchecked Sendable {
     public let settings: MockConsoleSettings
     let memory: any MockConsoleMemory
@@ -48,8 +46,6 @@ public final class MockConsole: ConsoleAdapter, @unchecked Sendable {
     private var callCounter: UInt64 = 0
     private var accountBuckets: [String: (submit: TokenBucket, poll: TokenBucket)] = [:]
     private var outageOverride: Bool?
-    private let submitBatcher: Batcher<MockSubmission, Result<MockSubmission, any Error>>
-    private let pollBatcher: Batcher<String, Result<MockSubmission?, any Error>>
 
     public init(settings: MockConsoleSettings, memory: any MockConsoleMemory, clock: any BusinessClock,
                 calendar: BusinessCalendar = .china) {
@@ -57,31 +53,6 @@ public final class MockConsole: ConsoleAdapter, @unchecked Sendable {
         self.memory = memory
         self.clock = clock
         self.calendar = calendar
-        submitBatcher = Batcher(label: "mock-submit", maximum: 500) { submissions, deliver in
-            // One key twice in one batch would be one row updated twice: the batcher keeps keys unique.
-            memory.recordSubmissions(submissions) { result in
-                switch result {
-                case .success(let stored) where stored.count == submissions.count:
-                    deliver(stored.map { .success($0) })
-                case .success:
-                    deliver(submissions.map { _ in .failure(MockConsoleFailure(message: "submission was not recorded")) })
-                case .failure(let error):
-                    deliver(submissions.map { _ in .failure(error) })
-                }
-            }
-        }
-        pollBatcher = Batcher(label: "mock-poll", maximum: 500) { tickets, deliver in
-            memory.lookUpTickets(tickets) { result in
-                switch result {
-                case .success(let found) where found.count == tickets.count:
-                    deliver(found.map { .success($0) })
-                case .success:
-                    deliver(tickets.map { _ in .failure(MockConsoleFailure(message: "tickets were not looked up")) })
-                case .failure(let error):
-                    deliver(tickets.map { _ in .failure(error) })
-                }
-            }
-        }
     }
 
     /// Starts or ends an outage (every call fails as a transient network error).
@@ -113,22 +84,16 @@ public final class MockConsole: ConsoleAdapter, @unchecked Sendable {
             }
             let fingerprint = request.fingerprint
             let submission = decide(request, fingerprint: fingerprint, now: now)
-            submitBatcher.add(submission, key: submission.idempotencyKey) { result in
-                self.after(latency) {
-                    switch result {
-                    case .failure(let error):
-                        completion(.failure(ConsoleError(.transient(.server), "console storage error: \(error)")))
-                    case .success(let stored):
-                        if stored.fingerprint != fingerprint {
-                            completion(.failure(ConsoleError(.permanent(code: "IdempotentParameterMismatch"),
-                                                             "the idempotency key was used before with other parameters")))
-                        } else if let lostAnswer {
-                            // The console has it; we just did not hear back. The retry, same key, gets this ticket.
-                            completion(.failure(lostAnswer))
-                        } else {
-                            completion(.success(SubmitReceipt(ticket: stored.ticket)))
-                        }
-                    }
+            let stored = memory.record(submission)
+            after(latency) {
+                if stored.fingerprint != fingerprint {
+                    completion(.failure(ConsoleError(.permanent(code: "IdempotentParameterMismatch"),
+                                                     "the idempotency key was used before with other parameters")))
+                } else if let lostAnswer {
+                    // The console has it; we just did not hear back. The retry, same key, gets this ticket.
+                    completion(.failure(lostAnswer))
+                } else {
+                    completion(.success(SubmitReceipt(ticket: stored.ticket)))
                 }
             }
         }
@@ -164,26 +129,20 @@ public final class MockConsole: ConsoleAdapter, @unchecked Sendable {
             if random.nextUnit() < settings.timeoutRate {
                 return after(latency) { completion(.failure(ConsoleError(.transient(.network), "no answer from the console (timeout)"))) }
             }
-            pollBatcher.add(request.ticket, key: request.ticket) { result in
-                self.after(latency) {
-                    switch result {
-                    case .failure(let error):
-                        completion(.failure(ConsoleError(.transient(.server), "console storage error: \(error)")))
-                    case .success(let submission):
-                        // A ticket this process never issued (a night run by another process) carries its decision.
-                        guard let decision = submission.map({ (decidedOn: $0.decidedOn, rejection: $0.rejection) })
-                                ?? MockTicket.decision(of: request.ticket) else {
-                            completion(.failure(ConsoleError(.permanent(code: "TicketNotFound"), "no submission has ticket \(request.ticket)")))
-                            return
-                        }
-                        if now.chinaDate < decision.decidedOn {
-                            completion(.success(.reviewing))
-                        } else if let reason = decision.rejection {
-                            completion(.success(.rejected(reason)))
-                        } else {
-                            completion(.success(.approved))
-                        }
-                    }
+            let submission = memory.lookUp(ticket: request.ticket)
+            after(latency) {
+                // A ticket this process never issued (a night run by another process) carries its decision.
+                guard let decision = submission.map({ (decidedOn: $0.decidedOn, rejection: $0.rejection) })
+                        ?? MockTicket.decision(of: request.ticket) else {
+                    completion(.failure(ConsoleError(.permanent(code: "TicketNotFound"), "no submission has ticket \(request.ticket)")))
+                    return
+                }
+                if now.chinaDate < decision.decidedOn {
+                    completion(.success(.reviewing))
+                } else if let reason = decision.rejection {
+                    completion(.success(.rejected(reason)))
+                } else {
+                    completion(.success(.approved))
                 }
             }
         }
@@ -284,11 +243,6 @@ public enum MockTicket {
         }
         return (date, RejectionReason.allCases[index])
     }
-}
-
-struct MockConsoleFailure: Error, CustomStringConvertible {
-    let message: String
-    var description: String { message }
 }
 
 /// The domain's SplitMix64, with what the mock needs on top.
