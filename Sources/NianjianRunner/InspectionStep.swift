@@ -172,17 +172,24 @@ enum FindingsJSON {
     static func encode(_ findings: [Finding]) -> String {
         guard !findings.isEmpty else { return "[]" }
         var out = "["
+        func field(_ key: String, _ value: String?, first: Bool = false) {
+            guard let value else { return }
+            if !first { out += "," }
+            out += "\"" + key + "\":" + JSONLiteral.string(value)
+        }
         for (index, finding) in findings.enumerated() {
-            if index > 0 { out += "," }
-            var fields: [(String, String)] = [("code", finding.code)]
-            if let contract = finding.contractNumber { fields.append(("contractNumber", contract)) }
-            if let document = finding.document { fields.append(("document", document.rawValue)) }
-            fields += [("messageEn", finding.messageEn), ("messageZh", finding.messageZh), ("remedyEn", finding.remedyEn),
-                       ("remedyZh", finding.remedyZh)]
-            if let service = finding.serviceRef { fields.append(("serviceRef", service)) }
-            fields.append(("severity", finding.severity.rawValue))
-            if let cause = finding.wouldCause { fields.append(("wouldCause", cause.rawValue)) }
-            out += "{" + fields.map { JSONLiteral.string($0.0) + ":" + JSONLiteral.string($0.1) }.joined(separator: ",") + "}"
+            out += index > 0 ? ",{" : "{"
+            field("code", finding.code, first: true)
+            field("contractNumber", finding.contractNumber)
+            field("document", finding.document?.rawValue)
+            field("messageEn", finding.messageEn)
+            field("messageZh", finding.messageZh)
+            field("remedyEn", finding.remedyEn)
+            field("remedyZh", finding.remedyZh)
+            field("serviceRef", finding.serviceRef)
+            field("severity", finding.severity.rawValue)
+            field("wouldCause", finding.wouldCause?.rawValue)
+            out += "}"
         }
         return out + "]"
     }
