@@ -84,3 +84,29 @@ import Dispatch
 public func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
     try await BlockingWork.run(body)
 }
+
+/// Blocking work started at once on a thread of its own, awaited later. Unlike `async let … = offThePool`,
+/// whose child task first needs a thread of the cooperative pool (which other tests of a parallel run may hold
+/// for a long while), the work is running when this returns: a test that waits for its effects waits for
+/// the work, not for the pool.
+public final class StartedWork<T: Sendable>: @unchecked Sendable {
+    private let done = DispatchGroup()
+    private var result: Result<T, any Error>?
+
+    public init(_ body: @escaping @Sendable () throws -> T) {
+        done.enter()
+        BlockingWork.start { [self] in
+            result = Result { try body() }
+            done.leave()
+        }
+    }
+
+    /// The work's result, once it has finished.
+    public func value() async throws -> T {
+        try await offThePool { [self] in
+            done.wait()
+            guard let result else { preconditionFailure("the work left without a result") }
+            return try result.get()
+        }
+    }
+}

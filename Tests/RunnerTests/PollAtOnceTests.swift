@@ -63,7 +63,7 @@ struct PollAtOnceTests {
         let store = Self.store(inspections: 20)
         let job = testJob { $0.rateLimits.poll = JobDefinition.RateLimit(perSecond: 0.001, burst: 1) }
         let (runner, memory) = Self.runner(store, job)
-        async let night = offThePool { try runner.run() }
+        let night = StartedWork { try runner.run() }
         let settled = try await offThePool { () -> Bool in
             let deadline = Date().addingTimeInterval(60)
             while Date() < deadline {
@@ -78,7 +78,7 @@ struct PollAtOnceTests {
         }
         #expect(settled)
         runner.requestStop()
-        let summary = try await night
+        let summary = try await night.value()
         #expect(summary.status == "interrupted")
         let rows = store.rows
         #expect(rows.allSatisfy { $0.leaseOwner == nil })
@@ -100,14 +100,14 @@ struct PollAtOnceTests {
             job.console.latencyP99Milliseconds = 6
         }
         let (runner, memory) = Self.runner(store, job)
-        async let night = offThePool { try runner.run() }
+        let night = StartedWork { try runner.run() }
         _ = try await offThePool { () -> Bool in
             let deadline = Date().addingTimeInterval(60)
             while Date() < deadline, memory.figures().submissions < stopAfter { Thread.sleep(forTimeInterval: 0.002) }
             return true
         }
         runner.requestStop()
-        _ = try await night
+        _ = try await night.value()
         for row in store.rows {
             #expect(row.leaseOwner == nil, "inspection \(row.id) still leased")
             let chain = store.events.filter { $0.key.id == row.id }
