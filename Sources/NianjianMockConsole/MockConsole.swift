@@ -176,7 +176,7 @@ public final class MockConsole: ConsoleAdapter, @unchecked Sendable {
     func decide(_ request: SubmitRequest, fingerprint: String, now: Timestamp) -> MockSubmission {
         let key = request.idempotencyKey
         let generation = key.lastIndex(of: "-").map { key[key.index(after: $0)...] } ?? key[...]
-        var random = SplitMix(seed: settings.seed ^ stableHash(request.account, fingerprint, generation) ^ 0x5eed_dec1_5100)
+        var random = SplitMix(seed: settings.seed ^ stableHash(request.account[...], fingerprint[...], generation) ^ 0x5eed_dec1_5100)
         let roll = random.nextUnit()
         var cumulative = 0.0
         var rejection: RejectionReason?
@@ -222,7 +222,7 @@ public final class MockConsole: ConsoleAdapter, @unchecked Sendable {
 /// same account and key on the same business date give the same ticket.
 public enum MockTicket {
     public static func make(account: String, idempotencyKey: String, decidedOn: CivilDate, rejection: RejectionReason?) -> String {
-        let hash = String(stableHash(account, idempotencyKey), radix: 16, uppercase: true)
+        let hash = String(stableHash(account[...], idempotencyKey[...]), radix: 16, uppercase: true)
         // yyyyMMdd (the ISO date without its hyphens).
         let number = String(decidedOn.year * 10_000 + decidedOn.month * 100 + decidedOn.day)
         let date = number.count < 8 ? String(repeating: "0", count: 8 - number.count) + number : number
@@ -261,14 +261,10 @@ extension SeededRandom {
 }
 
 /// FNV-1a 64.
-func stableHash(_ text: String) -> UInt64 { stableHash([Substring(text)]) }
+func stableHash(_ text: String) -> UInt64 { stableHash(text[...]) }
 
 /// FNV-1a 64 of the parts joined by "/", without building the joined string (the same value as hashing it).
-func stableHash(_ first: String, _ second: String, _ third: Substring? = nil) -> UInt64 {
-    third.map { stableHash([Substring(first), Substring(second), $0]) } ?? stableHash([Substring(first), Substring(second)])
-}
-
-private func stableHash(_ parts: [Substring]) -> UInt64 {
+func stableHash(_ parts: Substring...) -> UInt64 {
     var hash: UInt64 = 0xcbf2_9ce4_8422_2325
     for (index, part) in parts.enumerated() {
         if index > 0 {

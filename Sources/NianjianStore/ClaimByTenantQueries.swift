@@ -29,15 +29,13 @@ extension InspectionQueries {
     static let tenantClaimStatement = """
         WITH
         attempt AS (
-            SELECT i.tenant_id, i.id, i.service_id, i.company_id, i.cycle, i.due_on, i.state, i.attempts, i.generation,
-                   i.idempotency_key, i.console_ticket FROM inspections i
+            SELECT \(lockedColumns) FROM inspections i
              WHERE i.tenant_id = $1 AND i.next_attempt_at <= $2 AND i.state IN ('pending', 'submitting')
                AND NOT EXISTS (SELECT 1 FROM inspection_leases l WHERE l.tenant_id = $1 AND l.inspection_id = i.id OFFSET 0)
              ORDER BY i.next_attempt_at, i.id LIMIT $3 FOR UPDATE OF i SKIP LOCKED
         ),
         poll AS (
-            SELECT i.tenant_id, i.id, i.service_id, i.company_id, i.cycle, i.due_on, i.state, i.attempts, i.generation,
-                   i.idempotency_key, i.console_ticket FROM inspections i
+            SELECT \(lockedColumns) FROM inspections i
              WHERE i.tenant_id = $1 AND i.next_poll_at <= $2 AND i.state = 'in_review'
                AND NOT EXISTS (SELECT 1 FROM inspection_leases l WHERE l.tenant_id = $1 AND l.inspection_id = i.id OFFSET 0)
              ORDER BY i.next_poll_at, i.id LIMIT $3 FOR UPDATE OF i SKIP LOCKED

@@ -11,6 +11,13 @@ extension InspectionQueries {
     /// holds are skipped) and inserts their leases; the inspections themselves are not rewritten. Work with a
     /// lease is not due. `ON CONFLICT DO NOTHING` settles the one race the snapshot leaves: a row whose
     /// lease another claimer committed after this statement began.
+    /// What a claim reads of each row it locks, carried to its answer (`StoreDecoding.claimedInspection` reads
+    /// them in this order, the tenant's slug after the first): the same list in both claim shapes.
+    static let lockedColumns = """
+        i.tenant_id, i.id, i.service_id, i.company_id, i.cycle, i.due_on, i.state, i.attempts, i.generation, \
+        i.idempotency_key, i.console_ticket
+        """
+
     static let fairClaimStatement = """
             WITH
             -- Every lease check is a probe of the lease's primary key for one row (OFFSET 0 keeps it a subplan: as
@@ -39,16 +46,14 @@ extension InspectionQueries {
             -- claimed at, so it comes before the attempts that became due after it).
             attempt AS (
                 SELECT p.* FROM share s CROSS JOIN LATERAL (
-                    SELECT i.tenant_id, i.id, i.service_id, i.company_id, i.cycle, i.due_on, i.state, i.attempts, i.generation,
-                           i.idempotency_key, i.console_ticket FROM inspections i
+                    SELECT \(lockedColumns) FROM inspections i
                     WHERE i.tenant_id = s.id AND i.next_attempt_at <= $1 AND i.state IN ('pending', 'submitting')
                       AND NOT EXISTS (SELECT 1 FROM inspection_leases l WHERE l.tenant_id = i.tenant_id AND l.inspection_id = i.id OFFSET 0)
                     ORDER BY i.next_attempt_at, i.id LIMIT s.n FOR UPDATE OF i SKIP LOCKED) p
             ),
             poll AS (
                 SELECT p.* FROM share s CROSS JOIN LATERAL (
-                    SELECT i.tenant_id, i.id, i.service_id, i.company_id, i.cycle, i.due_on, i.state, i.attempts, i.generation,
-                           i.idempotency_key, i.console_ticket FROM inspections i
+                    SELECT \(lockedColumns) FROM inspections i
                     WHERE i.tenant_id = s.id AND i.next_poll_at <= $1 AND i.state = 'in_review'
                       AND NOT EXISTS (SELECT 1 FROM inspection_leases l WHERE l.tenant_id = i.tenant_id AND l.inspection_id = i.id OFFSET 0)
                     ORDER BY i.next_poll_at, i.id LIMIT s.n FOR UPDATE OF i SKIP LOCKED) p
